@@ -1,4 +1,4 @@
-"""The one screen model every renderer reads: Qt draws it, the voice renderer speaks it, tests assert on it.
+"""The one screen model every renderer reads: Qt draws it, voice speaks it, tests assert on it.
 
 Texts arrive already translated into the session language, so a renderer never needs the catalog.
 A clear PIN can never be here: input fields carry a masked value when `secret` is set.
