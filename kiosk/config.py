@@ -1,0 +1,239 @@
+"""One TOML file validated into typed, frozen objects at start-up.
+
+A bad or missing value stops the kiosk with a ConfigError naming the dotted key and the form it
+expects, so a technician can fix the file without reading code. Secrets are never in the file's
+code defaults: the core token comes from the environment variable the file names (or a file).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+from kiosk.errors import ConfigError
+from kiosk.i18n import LANGUAGES
+from kiosk.money import MINOR_DIGITS
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class CoreConfig:
+    url: str
+    token: str = field(repr=False)
+    connect_timeout: float = 3.05
+    read_timeout: float = 10.0
+    verify: bool | str = True
+
+
+@dataclass(frozen=True)
+class DeviceConfig:
+    """A device's backend id and its backend-specific options (checked by the backend factory)."""
+
+    kind: str
+    backend: str
+    options: dict[str, Any] = field(default_factory=dict)
+
+    def key(self, name: str) -> str:
+        return f"devices.{self.kind}.{name}"
+
+
+@dataclass(frozen=True)
+class ScreenConfig:
+    width: int = 1280
+    height: int = 1024
+    fullscreen: bool = True
+    theme: str = "standard"
+
+
+@dataclass(frozen=True)
+class TimeoutConfig:
+    """Seconds of customer inactivity per kind of screen, and the visible warning before it."""
+
+    menu: float = 45.0
+    input: float = 60.0
+    insert_cash: float = 90.0
+    confirm: float = 60.0
+    result: float = 10.0
+    warning: float = 15.0
+    core_lookup: float = 15.0
+    print_job: float = 30.0
+    sync_wait: float = 8.0
+    settle_note: float = 15.0
+
+
+@dataclass(frozen=True)
+class QueueConfig:
+    batch_size: int = 20
+    backoff_base: float = 1.0
+    backoff_cap: float = 300.0
+
+
+@dataclass(frozen=True)
+class KioskConfig:
+    kiosk_id: str
+    currency: str
+    data_dir: Path
+    default_language: str
+    core: CoreConfig
+    devices: dict[str, DeviceConfig]
+    screen: ScreenConfig = ScreenConfig()
+    timeouts: TimeoutConfig = TimeoutConfig()
+    queue: QueueConfig = QueueConfig()
+
+    @property
+    def database_url(self) -> str:
+        return f"sqlite:///{self.data_dir / 'kiosk.db'}"
+
+
+def load_config(path: Path, env: dict[str, str] | None = None) -> KioskConfig:
+    """Reads and validates `path`; raises ConfigError naming the offending key."""
+    try:
+        raw = tomllib.loads(path.read_text("utf-8"))
+    except FileNotFoundError as exc:
+        raise ConfigError("(file)", f"a readable TOML file at {path}") from exc
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError("(file)", f"valid TOML ({exc})") from exc
+    return parse_config(raw, os.environ if env is None else env)
+
+
+def parse_config(raw: dict[str, Any], env: dict[str, str] | os._Environ[str]) -> KioskConfig:
+    kiosk = _table(raw, "kiosk")
+    kiosk_id = _get(kiosk, "kiosk.id", str, "an id like 'kiosk-0001'")
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}", kiosk_id):
+        raise ConfigError("kiosk.id", "letters, digits, '.', '_' or '-' (1-64)", kiosk_id)
+    currency = _get(kiosk, "kiosk.currency", str, "an ISO 4217 code such as 'CNY'", "CNY")
+    if currency not in MINOR_DIGITS:
+        raise ConfigError("kiosk.currency", f"one of {sorted(MINOR_DIGITS)}", currency)
+    language = _get(kiosk, "kiosk.default_language", str, f"one of {LANGUAGES}", "zh_CN")
+    if language not in LANGUAGES:
+        raise ConfigError("kiosk.default_language", f"one of {LANGUAGES}", language)
+    data_dir = Path(_get(kiosk, "kiosk.data_dir", str, "a directory path"))
+
+    return KioskConfig(
+        kiosk_id=kiosk_id,
+        currency=currency,
+        data_dir=data_dir,
+        default_language=language,
+        core=_core(_table(raw, "core"), env),
+        devices=_devices(_table(raw, "devices")),
+        screen=_screen(raw.get("screen", {})),
+        timeouts=_numbers(raw.get("timeouts", {}), "timeouts", TimeoutConfig),
+        queue=_queue(raw.get("queue", {})),
+    )
+
+
+def _core(table: dict[str, Any], env: Any) -> CoreConfig:
+    url = _get(table, "core.url", str, "an http(s) URL")
+    if not re.fullmatch(r"https?://[^\s/]+(/[^\s]*)?", url):
+        raise ConfigError("core.url", "an http(s) URL such as https://core.example.com", url)
+    if url.startswith("http://") and not re.match(r"http://(127\.|localhost|\[::1\])", url):
+        raise ConfigError("core.url", "https:// (plain http only on loopback)", url)
+    token_env = _get(table, "core.token_env", str, "an environment variable name", "")
+    token_file = _get(table, "core.token_file", str, "a file path", "")
+    token = ""
+    if token_env:
+        token = env.get(token_env, "")
+        if not token:
+            raise ConfigError("core.token_env", f"environment variable {token_env} to be set")
+    elif token_file:
+        try:
+            token = Path(token_file).read_text("utf-8").strip()
+        except OSError as exc:
+            raise ConfigError("core.token_file", "a readable file holding the token") from exc
+    if not token:
+        raise ConfigError("core.token_env", "the name of the variable holding the kiosk token")
+    verify: bool | str = _get(table, "core.verify", bool, "true or false", True)
+    ca_file = _get(table, "core.ca_file", str, "a CA bundle path", "")
+    if ca_file:
+        verify = ca_file
+    return CoreConfig(
+        url=url.rstrip("/"),
+        token=token,
+        connect_timeout=_positive(table, "core.connect_timeout", 3.05),
+        read_timeout=_positive(table, "core.read_timeout", 10.0),
+        verify=verify,
+    )
+
+
+def _devices(table: dict[str, Any]) -> dict[str, DeviceConfig]:
+    devices: dict[str, DeviceConfig] = {}
+    for kind in ("cash", "printer"):
+        entry = table.get(kind)
+        if not isinstance(entry, dict):
+            raise ConfigError(f"devices.{kind}", 'a table with at least backend = "..."')
+        backend = _get(entry, f"devices.{kind}.backend", str, "a backend id")
+        options = {k: v for k, v in entry.items() if k != "backend"}
+        devices[kind] = DeviceConfig(kind=kind, backend=backend, options=options)
+    return devices
+
+
+def _screen(table: Any) -> ScreenConfig:
+    if not isinstance(table, dict):
+        raise ConfigError("screen", "a table")
+    width = _get(table, "screen.width", int, "pixels, 640-7680", 1280)
+    height = _get(table, "screen.height", int, "pixels, 480-4320", 1024)
+    if not 640 <= width <= 7680 or not 480 <= height <= 4320:
+        raise ConfigError("screen.width/height", "640x480 to 7680x4320", (width, height))
+    theme = _get(table, "screen.theme", str, "'standard' or 'large_text'", "standard")
+    if theme not in ("standard", "large_text"):
+        raise ConfigError("screen.theme", "'standard' or 'large_text'", theme)
+    fullscreen = _get(table, "screen.fullscreen", bool, "true or false", True)
+    return ScreenConfig(width=width, height=height, fullscreen=fullscreen, theme=theme)
+
+
+def _queue(table: Any) -> QueueConfig:
+    if not isinstance(table, dict):
+        raise ConfigError("queue", "a table")
+    batch = _get(table, "queue.batch_size", int, "a whole number 1-500", 20)
+    if not 1 <= batch <= 500:
+        raise ConfigError("queue.batch_size", "a whole number 1-500", batch)
+    return QueueConfig(
+        batch_size=batch,
+        backoff_base=_positive(table, "queue.backoff_base", 1.0),
+        backoff_cap=_positive(table, "queue.backoff_cap", 300.0),
+    )
+
+
+def _numbers(table: Any, prefix: str, cls: type[T]) -> T:
+    if not isinstance(table, dict):
+        raise ConfigError(prefix, "a table")
+    defaults = cls()
+    known = set(defaults.__dataclass_fields__)  # type: ignore[attr-defined]
+    for key in table:
+        if key not in known:
+            raise ConfigError(f"{prefix}.{key}", f"one of {sorted(known)}")
+    values = {k: _positive(table, f"{prefix}.{k}", getattr(defaults, k)) for k in known}
+    return cls(**values)
+
+
+def _table(raw: dict[str, Any], key: str) -> dict[str, Any]:
+    value = raw.get(key)
+    if not isinstance(value, dict):
+        raise ConfigError(key, f"a [{key}] table")
+    return value
+
+
+def _get(table: dict[str, Any], key: str, kind: type[T], expected: str, default: Any = ...) -> T:
+    name = key.rsplit(".", 1)[-1]
+    if name not in table:
+        if default is ...:
+            raise ConfigError(key, expected)
+        return default
+    value = table[name]
+    # bool is an int in Python; a TOML `true` must not pass as a number.
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        raise ConfigError(key, expected, value)
+    return value
+
+
+def _positive(table: dict[str, Any], key: str, default: float) -> float:
+    name = key.rsplit(".", 1)[-1]
+    value = table.get(name, default)
+    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+        raise ConfigError(key, "a positive number of seconds", value)
+    return float(value)

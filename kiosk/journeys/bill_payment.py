@@ -1,0 +1,517 @@
+"""Cash bill payment, from the attract screen back to it, as an explicit state machine.
+
+Every event (key, device, network, printer, sync) enters through `handle`; time enters only
+through `tick` and the injected clock. Money steps are journaled through the Ledger before the
+device is told to act, and any cash inserted is accounted for on every path out: paid, or
+credited to the account with a printed credit slip.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+
+from drivers.base import DeviceState
+from drivers.cash.base import AcceptorStateChanged, NoteCredited, NoteInEscrow, NoteReturned
+from kiosk.billing import Biller
+from kiosk.clock import Clock
+from kiosk.config import TimeoutConfig
+from kiosk.events import CustomerTouched, KeyPressed
+from kiosk.i18n import Catalog
+from kiosk.journeys import receipts
+from kiosk.journeys.bill_payment_screens import build_screen
+from kiosk.journeys.bill_payment_states import (
+    CUSTOMER_STATES,
+    MAX_ACCOUNT_DIGITS,
+    MAX_CHOICES,
+    TRANSITIONS,
+    State,
+)
+from kiosk.journeys.ports import (
+    BillLookup,
+    BillLookupFailed,
+    BillsFetched,
+    CashPort,
+    PrintFinished,
+    PrintPort,
+    SyncPort,
+)
+from kiosk.journeys.session import CustomerSession
+from kiosk.keys import Key
+from kiosk.ledger import Ledger
+from kiosk.money import Money
+from kiosk.screen_model import ScreenModel
+from offline_queue.events import TransactionAccepted, TransactionDead
+
+log = logging.getLogger(__name__)
+
+
+LOOKUP_MESSAGES = {
+    "UNKNOWN_ACCOUNT": "unknown_account",
+    "CORE_REPLY_INVALID": "core_reply_invalid",
+}
+
+
+class TransitionError(RuntimeError):
+    """A programming error: the code tried a move the transition table forbids."""
+
+
+class BillPaymentJourney:
+    def __init__(
+        self,
+        *,
+        kiosk_id: str,
+        currency: str,
+        default_language: str,
+        catalog: Catalog,
+        clock: Clock,
+        timeouts: TimeoutConfig,
+        ledger: Ledger,
+        lookup: BillLookup,
+        cash: CashPort,
+        printer: PrintPort,
+        sync: SyncPort,
+    ) -> None:
+        self.kiosk_id = kiosk_id
+        self.currency = currency
+        self.default_language = default_language
+        self.catalog = catalog
+        self.clock = clock
+        self.timeouts = timeouts
+        self._ledger = ledger
+        self._lookup = lookup
+        self._cash = cash
+        self._printer = printer
+        self._sync = sync
+        self.state = State.ATTRACT
+        self.session = CustomerSession(default_language, currency)
+        self._deadline: float | None = None
+        self._timeout_s = 0.0
+
+    # ----------------------------------------------------------------- queries
+
+    def screen(self) -> ScreenModel:
+        return build_screen(self)
+
+    def billers(self) -> tuple[Biller, ...]:
+        return self._lookup.billers()[:MAX_CHOICES]
+
+    def note_values(self) -> tuple[Money, ...]:
+        return tuple(Money.from_minor(v, self.currency) for v in self._cash.denominations_minor())
+
+    # ----------------------------------------------------------------- plumbing
+
+    def _go(self, target: State, timeout: float | None = None) -> None:
+        if target not in TRANSITIONS[self.state]:
+            raise TransitionError(f"{self.state.value} -> {target.value} is not allowed")
+        log.info("journey %s -> %s", self.state.value, target.value)
+        self.state = target
+        self._arm(timeout)
+
+    def _arm(self, timeout: float | None) -> None:
+        self._timeout_s = timeout or 0.0
+        self._deadline = None if timeout is None else self.clock.monotonic() + timeout
+
+    def seconds_left(self) -> float | None:
+        if self._deadline is None:
+            return None
+        return max(0.0, self._deadline - self.clock.monotonic())
+
+    def _journal(self, kind: str, **data: object) -> None:
+        self._ledger.record(self.session.session_id, kind, data, txn_id=self.session.txn_id or None)
+
+    def _notice(self, message_id: str, then: State) -> None:
+        self.session.message_id = message_id
+        self.session.notice_next = then
+        self._go(State.NOTICE, self.timeouts.result)
+
+    def _to_attract(self) -> None:
+        self._go(State.ATTRACT)
+        self.session = CustomerSession(self.default_language, self.currency)
+
+    # ----------------------------------------------------------------- events
+
+    def handle(self, event: object) -> None:
+        match event:
+            case KeyPressed(key=key):
+                self._on_key(key)
+            case CustomerTouched():
+                if self.state is State.ATTRACT:
+                    self._start_session()
+            case NoteInEscrow():
+                self._on_escrow(event)
+            case NoteCredited():
+                self._on_credit(event)
+            case NoteReturned():
+                self._on_returned(event)
+            case AcceptorStateChanged():
+                self._on_acceptor_state(event)
+            case BillsFetched() | BillLookupFailed():
+                self._on_lookup(event)
+            case PrintFinished():
+                self._on_printed(event)
+            case TransactionAccepted() | TransactionDead():
+                self._on_sync(event)
+            case _:
+                log.debug("journey ignores %r", event)
+
+    def tick(self) -> None:
+        if self._deadline is not None and self.clock.monotonic() >= self._deadline:
+            self._deadline = None
+            self._on_timeout()
+
+    # ----------------------------------------------------------------- keys
+
+    def _on_key(self, key: Key) -> None:
+        s = self.state
+        if s is State.ATTRACT:
+            self._start_session()
+            return
+        if s in CUSTOMER_STATES:
+            self._arm(self._timeout_s)  # any key is activity: restart the countdown
+        if key is Key.LANGUAGE and s is not State.LANGUAGE:
+            self.session.lang = "en" if self.session.lang == "zh_CN" else "zh_CN"
+            return
+        if s is not State.NOTICE:
+            self.session.message_id = ""  # a notice on the screen lasts until the next key
+        handler = {
+            State.LANGUAGE: self._key_language,
+            State.CHOOSE_BILLER: self._key_biller,
+            State.ENTER_ACCOUNT: self._key_account,
+            State.FETCHING_BILL: self._key_cancel_only,
+            State.BILL_DETAILS: self._key_bill,
+            State.INSERT_CASH: self._key_insert,
+            State.CONFIRM: self._key_confirm,
+            State.THANK_YOU: self._key_result,
+            State.CREDITED: self._key_result,
+            State.NOTICE: self._key_notice,
+        }.get(s)
+        if handler is not None:
+            handler(key)
+
+    def _start_session(self) -> None:
+        self.session = CustomerSession(self.default_language, self.currency)
+        self._go(State.LANGUAGE, self.timeouts.menu)
+
+    def _key_language(self, key: Key) -> None:
+        if key is Key.CANCEL:
+            self._to_attract()
+        elif key in (Key.D1, Key.D2):
+            self.session.lang = "zh_CN" if key is Key.D1 else "en"
+            if not self._lookup.billers():
+                self._notice("billers_unavailable", State.ATTRACT)
+                return
+            self._go(State.CHOOSE_BILLER, self.timeouts.menu)
+
+    def _key_biller(self, key: Key) -> None:
+        if key is Key.CANCEL:
+            self._to_attract()
+            return
+        billers = self.billers()
+        if key.is_digit and 1 <= int(key.value) <= len(billers):
+            self.session.biller = billers[int(key.value) - 1]
+            self.session.account = ""
+            self._go(State.ENTER_ACCOUNT, self.timeouts.input)
+
+    def _key_account(self, key: Key) -> None:
+        session = self.session
+        if key is Key.CANCEL:
+            self._go(State.CHOOSE_BILLER, self.timeouts.menu)
+        elif key.is_digit and len(session.account) < MAX_ACCOUNT_DIGITS:
+            session.account += key.value
+        elif key is Key.CLEAR:
+            session.account = session.account[:-1]
+        elif key is Key.ENTER:
+            assert session.biller is not None
+            if not session.biller.account_valid(session.account):
+                session.message_id = "account_invalid"
+                return
+            session.lookup_id = str(uuid.uuid4())
+            self._lookup.request_bills(session.lookup_id, session.biller.code, session.account)
+            self._go(State.FETCHING_BILL, self.timeouts.core_lookup)
+
+    def _key_cancel_only(self, key: Key) -> None:
+        if key is Key.CANCEL:
+            self._to_attract()
+
+    def _key_bill(self, key: Key) -> None:
+        if key is Key.CANCEL:
+            self._to_attract()
+        elif key in (Key.ENTER, Key.D1):
+            self._open_cash_session()
+
+    def _key_insert(self, key: Key) -> None:
+        if key is Key.CANCEL:
+            self._settle("cancelled")
+
+    def _key_confirm(self, key: Key) -> None:
+        if key is Key.ENTER:
+            self._commit_payment()
+        elif key is Key.CANCEL:
+            self._settle("cancelled")
+
+    def _key_result(self, key: Key) -> None:
+        if key in (Key.ENTER, Key.CANCEL):
+            self._to_attract()
+
+    def _key_notice(self, key: Key) -> None:
+        if key in (Key.ENTER, Key.CANCEL):
+            self._leave_notice()
+
+    def _leave_notice(self) -> None:
+        target = self.session.notice_next
+        self.session.message_id = ""
+        if target is State.ATTRACT or not isinstance(target, State):
+            self._to_attract()
+        else:
+            self._go(target, self._timeout_for(target))
+
+    def _timeout_for(self, state: State) -> float | None:
+        if state is State.ENTER_ACCOUNT:
+            return self.timeouts.input
+        if state in (State.CHOOSE_BILLER, State.LANGUAGE):
+            return self.timeouts.menu
+        return None
+
+    # ----------------------------------------------------------------- look-up
+
+    def _on_lookup(self, event: BillsFetched | BillLookupFailed) -> None:
+        if self.state is not State.FETCHING_BILL or event.request_id != self.session.lookup_id:
+            return  # an answer for a look-up the customer already left
+        if isinstance(event, BillLookupFailed):
+            message = LOOKUP_MESSAGES.get(event.code, "core_unreachable")
+            then = State.ENTER_ACCOUNT if event.code == "UNKNOWN_ACCOUNT" else State.ATTRACT
+            self._notice(message, then)
+            return
+        if not event.bills:
+            self._notice("no_open_bill", State.ENTER_ACCOUNT)
+            return
+        self.session.bill = min(event.bills, key=lambda b: b.due_date)
+        self._go(State.BILL_DETAILS, self.timeouts.input)
+
+    # ----------------------------------------------------------------- cash
+
+    def _open_cash_session(self) -> None:
+        session = self.session
+        assert session.bill is not None and session.biller is not None
+        tally = session.open_cash()
+        self._journal(
+            "cash_session_opened",
+            biller=session.biller.code,
+            account=session.account,
+            bill_id=session.bill.bill_id,
+            amount_due=session.bill.amount_due.wire(),
+            currency=tally.currency,
+        )
+        self._go(State.INSERT_CASH, self.timeouts.insert_cash)
+        self._cash.enable()
+
+    def amount_due(self) -> Money:
+        assert self.session.bill is not None
+        return self.session.bill.amount_due
+
+    def _escrow_refusal(self, event: NoteInEscrow) -> str:
+        """Why a note in escrow must go back, or "" to take it."""
+        session = self.session
+        if self.state is not State.INSERT_CASH or session.cash is None:
+            return "not_accepting"
+        if event.currency != session.currency:
+            return "wrong_currency"
+        if session.cash.total >= self.amount_due():
+            return "already_paid"
+        after = session.cash.total + Money.from_minor(event.value_minor, event.currency)
+        assert session.biller is not None
+        if after > session.biller.max_amount:
+            return "over_biller_limit"
+        return ""
+
+    def _on_escrow(self, event: NoteInEscrow) -> None:
+        refusal = self._escrow_refusal(event)
+        value = Money.from_minor(event.value_minor, event.currency).wire()
+        if refusal:
+            self._journal("note_escrow_rejected", value=value, reason=refusal)
+            self._cash.reject_escrow()
+            return
+        self._journal("note_escrow_accepted", value=value)
+        self.session.escrow = "accepted"
+        self._cash.accept_escrow()
+
+    def _on_credit(self, event: NoteCredited) -> None:
+        session = self.session
+        value = Money.from_minor(event.value_minor, event.currency)
+        if session.cash is None or self.state not in (State.INSERT_CASH, State.SETTLING_CASH):
+            self._credit_unassigned(event)
+            return
+        session.escrow = ""
+        session.cash.add(event.value_minor)
+        self._journal("note_stacked", value=value.wire(), total=session.cash.total.wire())
+        if self.state is State.SETTLING_CASH:
+            self._finish_settle()
+        elif session.cash.total >= self.amount_due():
+            self._cash.disable()
+            self._go(State.CONFIRM, self.timeouts.confirm)
+        else:
+            self._arm(self.timeouts.insert_cash)
+
+    def _credit_unassigned(self, event: NoteCredited) -> None:
+        """A note stacked outside any cash session: never lost, queued and flagged."""
+        amount = Money.from_minor(event.value_minor, event.currency)
+        txn_id = str(uuid.uuid4())
+        tally_notes = {str(amount.amount): 1}
+        self._ledger.commit_money(
+            self.session.session_id,
+            "note_stacked_unassigned",
+            {"state": self.state.value, "flagged": True},
+            txn_id=txn_id,
+            txn_type="cash_deposit",
+            amount=amount,
+            tender={"type": "cash", "notes": tally_notes},
+            details={"reason": "unassigned_note", "flagged": True},
+        )
+        self._sync.wake()
+
+    def _on_returned(self, event: NoteReturned) -> None:
+        self._journal("note_returned", reason=event.reason)
+        if self.session.escrow:
+            self.session.escrow = ""
+        if self.state is State.INSERT_CASH:
+            self.session.message_id = "note_returned"
+        elif self.state is State.SETTLING_CASH:
+            self._finish_settle()
+
+    def _on_acceptor_state(self, event: AcceptorStateChanged) -> None:
+        if event.state is DeviceState.ONLINE or self.state is not State.INSERT_CASH:
+            return
+        self._journal("acceptor_fault", state=event.state.value, detail=event.detail)
+        if self.session.cash is not None and not self.session.cash.total.is_zero():
+            self._settle("device_fault")
+        else:
+            self._cash.disable()
+            self._notice("cash_unavailable", State.ATTRACT)
+
+    def _settle(self, reason: str) -> None:
+        """Leaves the cash session early: inserted cash is credited, never lost."""
+        session = self.session
+        session.settle_reason = reason
+        self._cash.disable()
+        if session.escrow == "held":
+            self._cash.reject_escrow()
+        if session.escrow == "accepted":
+            self._journal("settle_waiting_for_note", reason=reason)
+            self._go(State.SETTLING_CASH, self.timeouts.settle_note)
+            return
+        self._finish_settle()
+
+    def _finish_settle(self) -> None:
+        session = self.session
+        if session.cash is None or session.cash.total.is_zero():
+            self._journal("cash_session_closed", reason=session.settle_reason, total="0")
+            if self.state is State.SETTLING_CASH or self.state is State.INSERT_CASH:
+                self._to_attract()
+            return
+        assert session.biller is not None
+        seq = self._ledger.commit_money(
+            session.session_id,
+            "cash_credited",
+            {"reason": session.settle_reason},
+            txn_id=session.txn_id,
+            txn_type="cash_deposit",
+            amount=session.cash.total,
+            tender=session.cash.tender(),
+            details={
+                "biller": session.biller.code,
+                "account": session.account,
+                "reason": session.settle_reason,
+            },
+        )
+        session.reference = f"{self.kiosk_id}-{seq:06d}"
+        self._sync.wake()
+        self._print(receipts.credit_slip(self, seq), State.PRINTING_CREDIT_SLIP)
+
+    # ----------------------------------------------------------------- pay, print, sync
+
+    def _commit_payment(self) -> None:
+        session = self.session
+        assert session.cash is not None and session.bill is not None and session.biller
+        due = self.amount_due()
+        paid = session.cash.total
+        seq = self._ledger.commit_money(
+            session.session_id,
+            "payment_committed",
+            {"bill_id": session.bill.bill_id},
+            txn_id=session.txn_id,
+            txn_type="bill_payment",
+            amount=paid,
+            tender=session.cash.tender(),
+            details={
+                "biller": session.biller.code,
+                "account": session.account,
+                "bill_id": session.bill.bill_id,
+                "amount_due": due.wire(),
+                "prepayment": (paid - due).wire(),
+            },
+        )
+        session.reference = f"{self.kiosk_id}-{seq:06d}"
+        self._sync.wake()
+        self._print(receipts.payment_receipt(self, seq), State.PRINTING_RECEIPT)
+
+    def _print(self, document: receipts.Document, state: State) -> None:
+        self.session.print_job = str(uuid.uuid4())
+        self._go(state, self.timeouts.print_job)
+        self._printer.submit(self.session.print_job, document)
+
+    def _on_printed(self, event: PrintFinished) -> None:
+        session = self.session
+        if event.job_id != session.print_job:
+            return
+        session.printed = event.result.printed
+        kind = "receipt_printed" if event.result.printed else "receipt_not_printed"
+        self._journal(kind, status=event.result.status.value, detail=event.result.detail)
+        self._after_print()
+
+    def _after_print(self) -> None:
+        if self.state is State.PRINTING_CREDIT_SLIP:
+            self._go(State.CREDITED, self.timeouts.result)
+        elif self.state is State.PRINTING_RECEIPT:
+            if self.session.synced:
+                self._go(State.SYNCING)
+                self._go(State.THANK_YOU, self.timeouts.result)
+            else:
+                self._go(State.SYNCING, self.timeouts.sync_wait)
+
+    def _on_sync(self, event: TransactionAccepted | TransactionDead) -> None:
+        session = self.session
+        if not session.txn_id or event.txn_id != session.txn_id:
+            return
+        if isinstance(event, TransactionAccepted):
+            session.synced, session.core_ref = True, event.core_ref
+        else:
+            session.sync_failed = True
+            self._journal("core_rejected", code=event.code)
+        if self.state is State.SYNCING:
+            self._go(State.THANK_YOU, self.timeouts.result)
+
+    # ----------------------------------------------------------------- time
+
+    def _on_timeout(self) -> None:
+        s = self.state
+        if s is State.INSERT_CASH or s is State.CONFIRM:
+            self._journal("customer_timeout", state=s.value)
+            self._settle("timeout")
+        elif s is State.SETTLING_CASH:
+            # The acceptor never confirmed the note in transit: close with what is certain and
+            # leave the unresolved note to recovery/technician reconciliation against the cashbox.
+            self._journal("note_unresolved", reason=self.session.settle_reason)
+            self._finish_settle()
+        elif s is State.FETCHING_BILL:
+            self._notice("core_unreachable", State.ATTRACT)
+        elif s in (State.PRINTING_RECEIPT, State.PRINTING_CREDIT_SLIP):
+            self.session.printed = False
+            self._journal("receipt_not_printed", status="timeout", detail="no answer")
+            self._after_print()
+        elif s is State.SYNCING:
+            self._go(State.THANK_YOU, self.timeouts.result)
+        elif s is State.NOTICE:
+            self._leave_notice()
+        elif s is not State.ATTRACT:
+            self._to_attract()

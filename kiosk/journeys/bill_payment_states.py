@@ -1,0 +1,52 @@
+"""States and the transition table of the bill-payment journey."""
+
+from __future__ import annotations
+
+from enum import Enum
+
+
+class State(str, Enum):
+    ATTRACT = "attract"
+    LANGUAGE = "language"
+    CHOOSE_BILLER = "choose_biller"
+    ENTER_ACCOUNT = "enter_account"
+    FETCHING_BILL = "fetching_bill"
+    BILL_DETAILS = "bill_details"
+    INSERT_CASH = "insert_cash"
+    SETTLING_CASH = "settling_cash"
+    CONFIRM = "confirm"
+    PRINTING_RECEIPT = "printing_receipt"
+    SYNCING = "syncing"
+    THANK_YOU = "thank_you"
+    PRINTING_CREDIT_SLIP = "printing_credit_slip"
+    CREDITED = "credited"
+    NOTICE = "notice"
+
+
+S = State
+TRANSITIONS: dict[State, frozenset[State]] = {
+    S.ATTRACT: frozenset({S.LANGUAGE}),
+    S.LANGUAGE: frozenset({S.CHOOSE_BILLER, S.ATTRACT, S.NOTICE}),
+    S.CHOOSE_BILLER: frozenset({S.ENTER_ACCOUNT, S.ATTRACT, S.NOTICE}),
+    S.ENTER_ACCOUNT: frozenset({S.FETCHING_BILL, S.CHOOSE_BILLER, S.ATTRACT}),
+    S.FETCHING_BILL: frozenset({S.BILL_DETAILS, S.NOTICE, S.ATTRACT}),
+    S.BILL_DETAILS: frozenset({S.INSERT_CASH, S.ATTRACT}),
+    S.INSERT_CASH: frozenset(
+        {S.CONFIRM, S.SETTLING_CASH, S.PRINTING_CREDIT_SLIP, S.ATTRACT, S.NOTICE}
+    ),
+    S.SETTLING_CASH: frozenset({S.PRINTING_CREDIT_SLIP, S.ATTRACT, S.NOTICE}),
+    S.CONFIRM: frozenset({S.PRINTING_RECEIPT, S.PRINTING_CREDIT_SLIP}),
+    S.PRINTING_RECEIPT: frozenset({S.SYNCING}),
+    S.SYNCING: frozenset({S.THANK_YOU}),
+    S.THANK_YOU: frozenset({S.ATTRACT}),
+    S.PRINTING_CREDIT_SLIP: frozenset({S.CREDITED}),
+    S.CREDITED: frozenset({S.ATTRACT}),
+    S.NOTICE: frozenset(set(State) - {S.NOTICE}),
+}
+
+# States where the customer is expected to act; these show the inactivity countdown.
+CUSTOMER_STATES = frozenset(
+    {S.LANGUAGE, S.CHOOSE_BILLER, S.ENTER_ACCOUNT, S.BILL_DETAILS, S.INSERT_CASH, S.CONFIRM}
+)
+MAX_ACCOUNT_DIGITS = 20
+MAX_CHOICES = 6
