@@ -1,0 +1,308 @@
+"""EsspAcceptor: an NV-series banknote validator over SSP (unencrypted), one I/O thread.
+
+Sequence bit: SYNC is always sent with the bit set (the documented vector 7F 80 01 11 65 82);
+the ITL manual says SYNC makes the device expect the *other* bit next, so the first command
+after SYNC goes out with the bit clear and every new command toggles it. A resend after a
+timeout or bad CRC keeps the same bit, so the device repeats its last reply instead of
+executing twice — that is what makes a lost CREDIT reply safe.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections import deque
+
+import serial
+
+from drivers.base import DeviceHealth, DeviceState, EventSink
+from drivers.cash.base import (
+    AcceptorStateChanged,
+    CashCapabilities,
+    NoteCredited,
+    NoteInEscrow,
+    NoteReturned,
+)
+from drivers.cash.essp_protocol import (
+    HOST_PROTOCOL,
+    Command,
+    EsspBadCrc,
+    EsspError,
+    EsspNak,
+    EsspTimeout,
+    Event,
+    FrameDecoder,
+    PollEvent,
+    Reply,
+    UnknownEvent,
+    encode_frame,
+    parse_poll_events,
+    parse_setup,
+)
+
+log = logging.getLogger("drivers.cash.essp")
+
+_FAULTS = {
+    Event.SAFE_JAM: (DeviceState.HARDWARE_ERROR, "note jammed inside (safe); clear the note path"),
+    Event.UNSAFE_JAM: (DeviceState.HARDWARE_ERROR, "note jammed in the bezel; clear the path"),
+    Event.STACKER_FULL: (DeviceState.HARDWARE_ERROR, "cashbox full; empty the cashbox"),
+    Event.CASHBOX_REMOVED: (DeviceState.USER_ERROR, "cashbox removed"),
+    Event.FRAUD: (DeviceState.FRAUD_ATTEMPT, "fraud attempt detected"),
+}
+_CLEARING = {Event.CASHBOX_REPLACED, Event.NOTE_CLEARED_FROM_FRONT, Event.STACKED, Event.CREDIT}
+
+
+class EsspAcceptor:
+    def __init__(
+        self,
+        device_id: str,
+        port: str,
+        on_event: EventSink,
+        *,
+        address: int = 0,
+        poll_interval: float = 0.2,
+        reply_timeout: float = 0.5,
+        retries: int = 3,
+    ) -> None:
+        self.device_id = device_id
+        self._port_name = port
+        self._on_event = on_event
+        self._address = address
+        self._poll_interval = poll_interval
+        self._reply_timeout = reply_timeout
+        self._retries = retries
+        self._serial: serial.Serial | None = None
+        self._decoder = FrameDecoder()
+        self._seq = True
+        self._commands: queue.Queue[str] = queue.Queue()
+        self._thread: threading.Thread | None = None
+        self._opened = threading.Event()
+        self._open_error: BaseException | None = None
+        self._lock = threading.Lock()
+        self._state, self._detail = DeviceState.OFFLINE, "not opened"
+        self._counters = {"notes_credited": 0, "notes_rejected": 0, "comm_errors": 0}
+        self._capabilities = CashCapabilities("", ())
+        self._enabled = False  # wanted state, re-applied after a resync
+        self._escrow: int | None = None  # channel held in escrow
+        self._hold = False  # True while the host has not decided on the escrowed note
+        self._pending: deque[str] = deque()  # host commands not yet sent (kept while offline)
+        self._needs_setup = False
+
+    @property
+    def capabilities(self) -> CashCapabilities:
+        return self._capabilities
+
+    # --- public API (any thread) ---
+
+    def open(self) -> None:
+        """Opens the port and syncs on the I/O thread; raises EsspError if the device is mute."""
+        self._serial = serial.Serial(
+            self._port_name,
+            baudrate=9600,
+            bytesize=serial.EIGHTBITS,
+            parity=serial.PARITY_NONE,
+            stopbits=serial.STOPBITS_TWO,
+            timeout=min(0.02, self._reply_timeout),
+        )
+        self._thread = threading.Thread(
+            target=self._run, name=f"essp-{self.device_id}", daemon=False
+        )
+        self._thread.start()
+        self._opened.wait()
+        if self._open_error is not None:
+            self._thread.join()
+            self._serial.close()
+            raise self._open_error
+
+    def close(self) -> None:
+        if self._thread is not None and self._thread.is_alive():
+            self._commands.put("disable")
+            self._commands.put("stop")
+            self._thread.join()
+        if self._serial is not None:
+            self._serial.close()
+
+    def enable(self) -> None:
+        self._commands.put("enable")
+
+    def disable(self) -> None:
+        self._commands.put("disable")
+
+    def accept_escrow(self) -> None:
+        self._commands.put("accept")
+
+    def reject_escrow(self) -> None:
+        self._commands.put("reject")
+
+    def health(self) -> DeviceHealth:
+        with self._lock:
+            return DeviceHealth(self.device_id, self._state, self._detail, {}, dict(self._counters))
+
+    # --- I/O thread ---
+
+    def _run(self) -> None:
+        try:
+            self._setup()
+        except (EsspError, OSError) as exc:
+            self._open_error = exc
+            self._opened.set()
+            return
+        self._opened.set()
+        self._set_state(DeviceState.ONLINE, "")
+        while True:
+            try:
+                command = self._commands.get(timeout=self._poll_interval)
+            except queue.Empty:
+                command = None
+            if command == "stop":
+                return
+            if command is not None:
+                self._pending.append(command)
+            try:
+                if self._state is DeviceState.OFFLINE or self._needs_setup:
+                    self._resync()
+                    continue
+                while self._pending:
+                    self._run_command(self._pending[0])
+                    self._pending.popleft()
+                self._poll()
+            except EsspNak as exc:
+                self._pending.clear()  # the device refused it; repeating will not help
+                log.warning("%s: %s", self.device_id, exc)
+            except (EsspError, OSError) as exc:
+                log.error("%s: device not answering (%s)", self.device_id, exc)
+                self._set_state(DeviceState.OFFLINE, str(exc))
+
+    def _setup(self) -> None:
+        self._transact(bytes([Command.SYNC]), sync=True)
+        self._transact(bytes([Command.HOST_PROTOCOL_VERSION, HOST_PROTOCOL]))
+        info = parse_setup(self._transact(bytes([Command.SETUP_REQUEST])))
+        self._capabilities = CashCapabilities(info.currency, info.values_minor)
+        n = len(info.values_minor)
+        mask = ((1 << n) - 1).to_bytes(max(2, (n + 7) // 8), "little")
+        self._transact(bytes([Command.SET_INHIBITS]) + mask)
+        self._transact(bytes([Command.ENABLE if self._enabled else Command.DISABLE]))
+        log.info("%s: synced, %s %s", self.device_id, info.currency, info.values_minor)
+
+    def _resync(self) -> None:
+        """Runs the open() handshake again; the state only turns ONLINE once it all worked."""
+        self._needs_setup = False
+        try:
+            self._setup()
+        except EsspError:
+            self._needs_setup = self._state is not DeviceState.OFFLINE
+            raise
+        if self._state is DeviceState.OFFLINE:
+            self._set_state(DeviceState.ONLINE, "")
+
+    def _run_command(self, command: str) -> None:
+        if command in ("enable", "disable"):
+            self._enabled = command == "enable"
+            self._transact(bytes([Command.ENABLE if self._enabled else Command.DISABLE]))
+        elif command == "accept" and self._escrow is not None:
+            self._hold = False  # the next POLL stacks the note
+        elif command == "reject" and self._escrow is not None:
+            self._hold = False
+            self._transact(bytes([Command.REJECT]))
+        else:
+            log.warning("%s: %s ignored, no note in escrow", self.device_id, command)
+
+    def _poll(self) -> None:
+        if self._hold:
+            try:
+                self._transact(bytes([Command.HOLD]))  # keeps the note, resets its timeout
+                return
+            except EsspNak:
+                # No note to hold any more (returned while we were offline): POLL to learn how.
+                self._hold = False
+        for event in parse_poll_events(self._transact(bytes([Command.POLL]))):
+            self._handle_event(event)
+
+    def _handle_event(self, event: PollEvent | UnknownEvent) -> None:
+        if isinstance(event, UnknownEvent):
+            log.warning("%s: unknown poll event 0x%02X", self.device_id, event.code)
+            return
+        code, channel = event.code, event.channel or 0
+        currency, values = self._capabilities.currency, self._capabilities.denominations_minor
+        value = values[channel - 1] if 0 < channel <= len(values) else 0
+        if code is Event.READ and channel and self._escrow is None:
+            self._escrow, self._hold = channel, True
+            self._publish(NoteInEscrow(self.device_id, channel, value, currency))
+        elif code in (Event.CREDIT, Event.NOTE_CLEARED_TO_CASHBOX) and channel:
+            self._escrow, self._hold = None, False
+            self._count("notes_credited")
+            self._publish(NoteCredited(self.device_id, channel, value, currency))
+        elif code in (Event.REJECTED, Event.NOTE_CLEARED_FROM_FRONT):
+            self._escrow, self._hold = None, False
+            self._count("notes_rejected")
+            self._publish(NoteReturned(self.device_id, code.name.lower()))
+        elif code is Event.SLAVE_RESET:
+            log.warning("%s: device reports a reset; re-applying setup", self.device_id)
+            self._needs_setup = True
+        if code in _FAULTS:
+            self._set_state(*_FAULTS[code])
+        elif code in _CLEARING and self._state is not DeviceState.ONLINE:
+            self._set_state(DeviceState.ONLINE, "")
+
+    def _transact(self, data: bytes, *, sync: bool = False) -> bytes:
+        """Sends one new command and returns the reply data after the OK byte."""
+        assert self._serial is not None
+        self._seq = True if sync else not self._seq
+        frame = encode_frame(self._seq, self._address, data)
+        failure: EsspError = EsspTimeout(f"no reply to 0x{data[0]:02X}")
+        for attempt in range(self._retries + 1):
+            if attempt:
+                self._count("comm_errors")
+                log.warning("%s: %s; resend %d (same seq)", self.device_id, failure, attempt)
+            self._serial.reset_input_buffer()
+            self._decoder.reset()
+            self._serial.write(frame)
+            try:
+                reply = self._read_reply()
+            except EsspError as exc:
+                failure = exc
+                continue
+            if reply[:1] != bytes([Reply.OK]):
+                raise EsspNak(data[0], reply[0] if reply else Reply.FAIL)
+            return reply[1:]
+        self._count("comm_errors")
+        raise failure
+
+    def _read_reply(self) -> bytes:
+        assert self._serial is not None
+        deadline = time.monotonic() + self._reply_timeout
+        discarded = self._decoder.discarded
+        while time.monotonic() < deadline:
+            chunk = self._serial.read(max(1, self._serial.in_waiting))
+            items = self._decoder.feed(chunk) if chunk else []
+            if self._decoder.discarded != discarded:
+                noise, discarded = self._decoder.discarded - discarded, self._decoder.discarded
+                log.warning("%s: skipped %d garbled bytes", self.device_id, noise)
+            for item in items:
+                if isinstance(item, EsspBadCrc):
+                    raise item
+                if item.address == self._address and item.seq == self._seq:
+                    return item.data
+                log.warning("%s: stray frame %r ignored", self.device_id, item)
+        raise EsspTimeout(f"no reply within {self._reply_timeout}s")
+
+    # --- bookkeeping ---
+
+    def _count(self, name: str) -> None:
+        with self._lock:
+            self._counters[name] += 1
+
+    def _set_state(self, state: DeviceState, detail: str) -> None:
+        with self._lock:
+            if (state, detail) == (self._state, self._detail):
+                return
+            self._state, self._detail = state, detail
+        self._publish(AcceptorStateChanged(self.device_id, state, detail))
+
+    def _publish(self, event: object) -> None:
+        try:
+            self._on_event(event)
+        except Exception:  # a broken subscriber must not stop the money path
+            log.exception("%s: event handler failed on %r", self.device_id, event)

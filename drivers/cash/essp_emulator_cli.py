@@ -1,0 +1,87 @@
+"""Interactive eSSP emulator for technicians and demos (`kiosk emulate essp --pty`).
+
+Prints the pty path (and optionally links it at a stable name) so the kiosk config can point
+at it, then takes one command per stdin line: `insert <value>`, `status`, `quit`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import sys
+import threading
+from pathlib import Path
+from types import FrameType
+
+from drivers.cash.essp_emulator import EsspEmulator
+
+_HELP = "commands: insert <value> | status | quit"
+
+
+class _Terminated(Exception):
+    """Raised from the SIGTERM handler to leave the blocking stdin read cleanly."""
+
+
+def _on_sigterm(signum: int, frame: FrameType | None) -> None:
+    raise _Terminated
+
+
+def _status(emulator: EsspEmulator) -> str:
+    counts = ", ".join(f"{v}x{n}" for v, n in sorted(emulator.cashbox_counts.items())) or "empty"
+    return (
+        f"enabled={emulator.enabled} cashbox=[{counts}] total_minor={emulator.cashbox_total_minor}"
+        f" returned={emulator.returned_notes}"
+    )
+
+
+def _handle(emulator: EsspEmulator, line: str) -> bool:
+    """Executes one command line; False means quit."""
+    words = line.split()
+    if not words:
+        return True
+    if words[0] == "quit":
+        return False
+    if words[0] == "status":
+        print(_status(emulator), flush=True)
+    elif words[0] == "insert" and len(words) == 2 and words[1].isdigit():
+        emulator.insert_note(int(words[1]))
+        print(f"inserted {words[1]}", flush=True)
+    else:
+        print(_HELP, flush=True)
+    return True
+
+
+def run(
+    *,
+    link: str | None,
+    currency: str,
+    denominations: tuple[int, ...],
+    cashbox_file: Path | None,
+) -> int:
+    emulator = EsspEmulator(
+        currency=currency, denominations=denominations, cashbox_file=cashbox_file
+    )
+    path = emulator.start()
+    if link is not None:
+        with contextlib.suppress(FileNotFoundError):
+            if Path(link).is_symlink():
+                os.unlink(link)
+        os.symlink(path, link)
+    print(path, flush=True)
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+        previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    try:
+        for line in sys.stdin:
+            if not _handle(emulator, line):
+                break
+    except (_Terminated, KeyboardInterrupt):
+        pass
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+        emulator.stop()
+        if link is not None and Path(link).is_symlink():
+            os.unlink(link)
+    return 0
