@@ -1,0 +1,22 @@
+"""What the Qt shell needs from the headless app: the one seam between screens/ and the journey.
+
+A Protocol (not a base class) so the kiosk package never imports anything from screens/.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from kiosk.keys import Key
+from kiosk.screen_model import ScreenModel
+
+
+class KioskController(Protocol):
+    def press(self, key: Key) -> None:
+        """A key from touch, the on-screen keypad or the physical keyboard."""
+
+    def pump(self) -> ScreenModel | None:
+        """Run pending journey work; a new ScreenModel when the screen changed, else None."""
+
+    def current_screen(self) -> ScreenModel:
+        """The screen to show right now (used when the window first opens)."""
