@@ -13,6 +13,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from kiosk.errors import ConfigError
 from kiosk.i18n import LANGUAGES
@@ -84,6 +85,7 @@ class KioskConfig:
     screen: ScreenConfig = ScreenConfig()
     timeouts: TimeoutConfig = TimeoutConfig()
     queue: QueueConfig = QueueConfig()
+    timezone: str = "Asia/Shanghai"  # for what customers read; records stay in UTC
 
     @property
     def database_url(self) -> str:
@@ -113,6 +115,15 @@ def parse_config(raw: dict[str, Any], env: dict[str, str] | os._Environ[str]) ->
     if language not in LANGUAGES:
         raise ConfigError("kiosk.default_language", f"one of {LANGUAGES}", language)
     data_dir = Path(_get(kiosk, "kiosk.data_dir", str, "a directory path"))
+    timezone = _get(
+        kiosk, "kiosk.timezone", str, "an IANA zone such as 'Asia/Shanghai'", "Asia/Shanghai"
+    )
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ConfigError(
+            "kiosk.timezone", "an IANA zone such as 'Asia/Shanghai'", timezone
+        ) from exc
 
     return KioskConfig(
         kiosk_id=kiosk_id,
@@ -124,6 +135,7 @@ def parse_config(raw: dict[str, Any], env: dict[str, str] | os._Environ[str]) ->
         screen=_screen(raw.get("screen", {})),
         timeouts=_numbers(raw.get("timeouts", {}), "timeouts", TimeoutConfig),
         queue=_queue(raw.get("queue", {})),
+        timezone=timezone,
     )
 
 

@@ -14,7 +14,7 @@ cd "$root"
 #   fonts-noto-cjk, fontconfig                     -> Chinese text on screen and on receipt previews
 #   libegl1 libgl1 libxkbcommon0 libfontconfig1 libdbus-1-3 libglib2.0-0 -> Qt's offscreen platform
 #   python3-venv                                   -> the virtual environment
-debs=(pcscd vsmartcard-vpcd libpcsclite-dev swig espeak-ng sox socat fonts-noto-cjk fontconfig
+debs=(tzdata pcscd vsmartcard-vpcd libpcsclite-dev swig espeak-ng sox socat fonts-noto-cjk fontconfig
       libegl1 libgl1 libxkbcommon0 libfontconfig1 libdbus-1-3 libglib2.0-0 make)
 
 missing=()

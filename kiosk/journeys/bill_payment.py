@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from zoneinfo import ZoneInfo
 
 from drivers.base import DeviceState
 from drivers.cash.base import AcceptorStateChanged, NoteCredited, NoteInEscrow, NoteReturned
@@ -71,8 +72,10 @@ class BillPaymentJourney:
         cash: CashPort,
         printer: PrintPort,
         sync: SyncPort,
+        timezone: str = "Asia/Shanghai",
     ) -> None:
         self.kiosk_id = kiosk_id
+        self.timezone = ZoneInfo(timezone)
         self.currency = currency
         self.default_language = default_language
         self.catalog = catalog

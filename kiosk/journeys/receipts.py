@@ -5,12 +5,16 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from drivers.printer.document import Align, Columns, Cut, Document, Feed, QrCode, Separator, Text
-from kiosk.clock import rfc3339
 
 if TYPE_CHECKING:
     from kiosk.journeys.bill_payment import BillPaymentJourney
 
 __all__ = ["Document", "credit_slip", "payment_receipt"]
+
+
+def local_time(journey: BillPaymentJourney) -> str:
+    """What the customer reads: the kiosk's local time, to the second."""
+    return journey.clock.now().astimezone(journey.timezone).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def _header(journey: BillPaymentJourney, title_id: str) -> list:
@@ -21,7 +25,7 @@ def _header(journey: BillPaymentJourney, title_id: str) -> list:
         Text(t(lang, title_id), align=Align.CENTER, bold=True, double=True),
         Separator("="),
         Columns(t(lang, "receipt_kiosk"), journey.kiosk_id),
-        Columns(t(lang, "receipt_time"), rfc3339(journey.clock.now())),
+        Columns(t(lang, "receipt_time"), local_time(journey)),
         Columns(t(lang, "reference"), session.reference),
         Separator(),
         Columns(t(lang, "receipt_biller"), session.biller.name(lang)),

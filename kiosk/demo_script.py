@@ -1,0 +1,147 @@
+"""The scripted customer of the headless demo: a cash bill payment from attract back to attract.
+
+It presses keys and inserts notes exactly as a customer would, through the same controller the
+Qt window uses, and writes a screenshot of every screen it sees (the renderer is injected, so
+this module stays free of Qt).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kiosk.demo_env import DemoEnvironment
+from kiosk.journeys.bill_payment_states import State
+from kiosk.keys import Key
+from kiosk.screen_model import ScreenModel
+from offline_queue.models import OutboxState
+
+log = logging.getLogger(__name__)
+
+Snapshot = Callable[[ScreenModel, Path], None]
+DEMO_BILLER = "SGCC"
+DEMO_ACCOUNT = "1234567890"  # SGCC, an open bill of ¥125.50 in the reference core's seed
+DEMO_NOTES = (100, 50)
+
+
+class DemoFailed(RuntimeError):
+    """The scripted journey did not reach the state it waited for."""
+
+
+@dataclass
+class DemoRun:
+    env: DemoEnvironment
+    snapshot: Snapshot
+    screens_dir: Path
+    steps: list[str] = field(default_factory=list)
+    shots: list[Path] = field(default_factory=list)
+    _last: tuple[object, ...] = ()
+
+    def pump(self) -> None:
+        """Screenshots each new screen, and a screen again when its amounts change."""
+        model = self.env.runtime.controller.pump()
+        if model is None:
+            return
+        if not self._last or model.screen_id != self._last[0]:
+            self.steps.append(model.screen_id)
+        key = (model.screen_id, model.amounts)
+        if key != self._last:
+            self._last = key
+            path = self.screens_dir / f"{len(self.shots) + 1:02d}-{model.screen_id}.png"
+            self.snapshot(model, path)
+            self.shots.append(path)
+
+    def wait_for(self, state: State, timeout: float = 20.0) -> None:
+        deadline = time.monotonic() + timeout
+        journey = self.env.runtime.journey
+        while time.monotonic() < deadline:
+            self.pump()
+            if journey.state is state:
+                return
+            time.sleep(0.02)
+        raise DemoFailed(f"waited {timeout:.0f}s for {state.value}, still {journey.state.value}")
+
+    def press(self, *keys: Key) -> None:
+        for key in keys:
+            self.env.runtime.controller.press(key)
+            self.pump()
+
+    def inserted(self) -> str:
+        cash = self.env.runtime.journey.session.cash
+        return cash.total.display() if cash else "-"
+
+
+def run_headless_demo(env: DemoEnvironment, snapshot: Snapshot) -> dict[str, object]:
+    """Walks the journey; returns the summary (also written to summary.json)."""
+    out = env.out_dir
+    run = DemoRun(env, snapshot, out / "screens")
+    journey = env.runtime.journey
+    run.wait_for(State.ATTRACT)
+    run.press(Key.ENTER)
+    run.wait_for(State.LANGUAGE)
+    run.press(Key.D1 if journey.default_language == "zh_CN" else Key.D2)
+    run.wait_for(State.CHOOSE_BILLER)
+    codes = [b.code for b in journey.billers()]
+    if DEMO_BILLER not in codes:
+        raise DemoFailed(f"biller {DEMO_BILLER} not offered (got {codes})")
+    run.press(Key.digit(codes.index(DEMO_BILLER) + 1))
+    run.wait_for(State.ENTER_ACCOUNT)
+    run.press(*[Key(d) for d in DEMO_ACCOUNT])
+    run.press(Key.ENTER)
+    run.wait_for(State.BILL_DETAILS)
+    run.press(Key.ENTER)
+    run.wait_for(State.INSERT_CASH)
+    emulator = env.cash_emulator
+    # Like a customer who waits for the acceptor's light before feeding a note.
+    _wait_until(run, lambda: emulator.enabled, what="the acceptor to be enabled")
+    for value in DEMO_NOTES:
+        before = journey.session.cash.total if journey.session.cash else None
+        emulator.insert_note(value)
+        _wait_until(
+            run,
+            lambda b=before: journey.session.cash is not None and journey.session.cash.total != b,
+            what=f"the ¥{value} note to be credited",
+        )
+    run.wait_for(State.CONFIRM)
+    run.press(Key.ENTER)
+    run.wait_for(State.THANK_YOU, timeout=30)
+    session = journey.session
+    summary_session = {
+        "txn_id": session.txn_id,
+        "amount": str(session.cash.total.amount) if session.cash else "0",
+        "currency": session.currency,
+        "reference": session.reference,
+        "receipt_printed": bool(session.printed),
+    }
+    run.press(Key.ENTER)
+    run.wait_for(State.ATTRACT)
+    item = env.runtime.outbox.item(session.txn_id)
+    synced = item is not None and item.state is OutboxState.ACCEPTED
+    at_core = env.core_store.transaction_count(session.txn_id)  # exactly once at the core
+    summary = {
+        "journey": "bill_payment_cash",
+        "steps": run.steps,
+        **summary_session,
+        "synced": bool(synced and at_core == 1),
+        "core_ref": item.core_ref if item else None,
+        "screenshots": [str(p.relative_to(out)) for p in run.shots],
+        "receipts": [str(r.png_path.relative_to(out)) for r in env.printer_emulator.receipts],
+    }
+    (out / "summary.json").write_text(json.dumps(summary, ensure_ascii=False, indent=2) + "\n")
+    return summary
+
+
+def _wait_until(
+    run: DemoRun, predicate: Callable[[], bool], *, what: str, timeout: float = 15.0
+) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        run.pump()
+        if predicate():
+            return
+        time.sleep(0.02)
+    raise DemoFailed(f"waited {timeout:.0f}s for {what} (inserted so far: {run.inserted()})")

@@ -1,0 +1,108 @@
+"""Start-up recovery: every cash session a crash left open is settled or flagged, never dropped.
+
+The journal is the source of truth. A session with stacked notes but no payment or credit is
+credited to the customer's account (a `cash_deposit` queued to the core, the same path as a
+timeout), with the reason in the journal. A note accepted from escrow but never confirmed stacked
+cannot be counted from the journal alone, so it is flagged for the technician to reconcile
+against the cashbox count.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from kiosk.journal import JournalRecord
+from kiosk.ledger import Ledger
+from kiosk.money import Money
+
+log = logging.getLogger(__name__)
+
+TERMINAL_KINDS = frozenset({"payment_committed", "cash_credited", "cash_session_closed"})
+PRINT_OUTCOMES = frozenset({"receipt_printed", "receipt_not_printed"})
+
+
+@dataclass
+class RecoveryReport:
+    credited: list[str] = field(default_factory=list)  # txn_ids credited on recovery
+    closed_empty: list[str] = field(default_factory=list)  # session ids with no cash
+    flagged: list[str] = field(default_factory=list)  # session ids needing a technician
+
+    @property
+    def anything(self) -> bool:
+        return bool(self.credited or self.closed_empty or self.flagged)
+
+
+def recover(ledger: Ledger) -> RecoveryReport:
+    report = RecoveryReport()
+    sessions: dict[str, list[JournalRecord]] = defaultdict(list)
+    for record in ledger.records():
+        sessions[record.session_id].append(record)
+    for session_id, records in sessions.items():
+        kinds = [r.kind for r in records]
+        if "cash_session_opened" in kinds and not TERMINAL_KINDS.intersection(kinds):
+            _settle_open_cash(ledger, session_id, records, report)
+        committed = "payment_committed" in kinds or "cash_credited" in kinds
+        if committed and not PRINT_OUTCOMES.intersection(kinds) and "recovery" not in kinds:
+            ledger.record(
+                session_id, "recovery", {"flag": "receipt_unconfirmed"}, txn_id=_txn(records)
+            )
+            report.flagged.append(session_id)
+    if report.anything:
+        log.warning("recovery: %s", report)
+    return report
+
+
+def _txn(records: list[JournalRecord]) -> str | None:
+    return next((r.txn_id for r in records if r.txn_id), None)
+
+
+def _settle_open_cash(
+    ledger: Ledger, session_id: str, records: list[JournalRecord], report: RecoveryReport
+) -> None:
+    opened = next(r for r in records if r.kind == "cash_session_opened")
+    stacked = [r for r in records if r.kind == "note_stacked"]
+    accepted = [r for r in records if r.kind == "note_escrow_accepted"]
+    txn_id = opened.txn_id
+    unresolved = len(accepted) - len(stacked)
+    if unresolved > 0:
+        ledger.record(
+            session_id,
+            "recovery",
+            {"flag": "note_unresolved", "count": unresolved},
+            txn_id=txn_id,
+        )
+        report.flagged.append(session_id)
+    if not stacked or txn_id is None:
+        ledger.record(session_id, "cash_session_closed", {"reason": "recovered", "total": "0"})
+        report.closed_empty.append(session_id)
+        return
+    notes: dict[str, int] = defaultdict(int)
+    total: Money | None = None
+    for record in stacked:
+        value = _money(record.data["value"])
+        notes[str(value.amount)] += 1
+        total = value if total is None else total + value
+    assert total is not None
+    ledger.commit_money(
+        session_id,
+        "cash_credited",
+        {"reason": "recovered"},
+        txn_id=txn_id,
+        txn_type="cash_deposit",
+        amount=total,
+        tender={"type": "cash", "notes": dict(notes)},
+        details={
+            "biller": opened.data.get("biller"),
+            "account": opened.data.get("account"),
+            "reason": "recovered",
+        },
+    )
+    ledger.record(session_id, "recovery", {"flag": "credited_after_restart"}, txn_id=txn_id)
+    report.credited.append(txn_id)
+
+
+def _money(wire: Any) -> Money:
+    return Money.parse(wire["amount"], wire["currency"])

@@ -1,0 +1,121 @@
+"""Whole journeys through every real layer: emulators on ptys, the core over HTTP, SQLite, Qt."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from kiosk.config import TimeoutConfig
+from kiosk.demo_env import start_demo
+from kiosk.demo_script import run_headless_demo
+from kiosk.journeys.bill_payment_states import State
+from kiosk.keys import Key
+from offline_queue.models import OutboxState
+from screens.snapshot import ensure_app, render_png
+from screens.theme import standard
+
+pytestmark = pytest.mark.e2e
+
+
+def test_make_demo_command_pays_a_bill_and_leaves_its_evidence(tmp_path: Path) -> None:
+    out = tmp_path / "demo-out"
+    env = {"PATH": "/usr/bin:/bin", "QT_QPA_PLATFORM": "offscreen", "HOME": str(tmp_path)}
+    result = subprocess.run(
+        [sys.executable, "-m", "kiosk.cli", "demo", "--headless", "--out", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    summary = json.loads((out / "summary.json").read_text("utf-8"))
+    assert summary["journey"] == "bill_payment_cash"
+    assert summary["synced"] is True
+    assert summary["core_ref"].startswith("CR")
+    assert (summary["amount"], summary["currency"]) == ("150.00", "CNY")
+    assert summary["steps"][0] == "attract" and summary["steps"][-1] == "attract"
+    for state in ("language", "enter_account", "insert_cash", "confirm", "thank_you"):
+        assert state in summary["steps"]
+    shots = sorted((out / "screens").glob("*.png"))
+    assert len(shots) >= len(summary["steps"])
+    assert shots[0].name == "01-attract.png"
+    receipts = list((out / "receipts").glob("*.png"))
+    assert len(receipts) == 1
+    with Image.open(receipts[0]) as receipt:
+        assert receipt.width == 576 and receipt.getextrema() != ((255, 255),) * 3
+
+
+@pytest.fixture
+def qt_app():
+    return ensure_app()
+
+
+def test_receipt_printed_through_the_emulator_shows_the_bill_and_the_reference(
+    tmp_path: Path, qt_app
+) -> None:
+    env = start_demo(tmp_path, language="en")
+    try:
+        theme = standard()
+        summary = run_headless_demo(env, lambda m, p: render_png(m, p, theme=theme))
+        [receipt] = env.printer_emulator.receipts
+    finally:
+        env.stop()
+    text = "\n".join(receipt.lines)
+    assert "PAYMENT RECEIPT" in text
+    assert "State Grid Electricity" in text
+    assert "¥125.50" in text and "¥150.00" in text and "¥24.50" in text
+    assert summary["reference"] in text
+    assert receipt.qr_data == [summary["txn_id"]]
+    assert summary["synced"] is True
+
+
+def _pump_until(env, predicate, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        env.runtime.controller.pump()
+        if predicate():
+            return
+        time.sleep(0.02)
+    raise AssertionError(f"timed out in {env.runtime.journey.state}")
+
+
+def test_walking_away_with_cash_inserted_gets_a_credit_slip_and_the_core_the_deposit(
+    tmp_path: Path,
+) -> None:
+    env = start_demo(tmp_path, timeouts=TimeoutConfig(insert_cash=3, warning=2))
+    journey, controller = env.runtime.journey, env.runtime.controller
+    try:
+        codes = [b.code for b in env.runtime.lookup.billers()]
+        keys = [Key.ENTER, Key.D1, Key.digit(codes.index("SGCC") + 1)]
+        keys += [Key(d) for d in "1234567890"] + [Key.ENTER]
+        for key in keys:
+            controller.press(key)
+            controller.pump()
+        _pump_until(env, lambda: journey.state is State.BILL_DETAILS)
+        controller.press(Key.ENTER)
+        _pump_until(env, lambda: journey.state is State.INSERT_CASH and env.cash_emulator.enabled)
+        env.cash_emulator.insert_note(20)
+        _pump_until(env, lambda: journey.state is State.CREDITED)
+        txn_id = journey.session.txn_id
+        env.printer_emulator.wait_for_receipts(1)
+        _pump_until(
+            env,
+            lambda: (
+                (item := env.runtime.outbox.item(txn_id)) is not None
+                and item.state is OutboxState.ACCEPTED
+            ),
+        )
+        slip = "\n".join(env.printer_emulator.receipts[0].lines)
+        assert env.core_store.transaction_count(txn_id) == 1
+        assert env.cash_emulator.cashbox_total_minor == 2000
+    finally:
+        env.stop()
+    assert "存款凭条" in slip and "¥20.00" in slip and "原因：操作超时" in slip
+    kinds = [r.kind for r in env.runtime.ledger.records(txn_id=txn_id)]
+    assert kinds[-3:] == ["customer_timeout", "cash_credited", "receipt_printed"]
