@@ -55,8 +55,10 @@ class ScreenModel:
     tone: Tone = Tone.INFO
     busy: bool = False  # a wait is in progress; the renderer shows progress
     countdown: int | None = None  # seconds left before the inactivity timeout, when warning
+    countdown_text: str = ""  # the same, as words in the screen's language ("还剩 12 秒")
     enter_label: str = ""  # label of the Enter action when it does something
     cancel_label: str = ""  # label of the Cancel action when it does something
+    clear_label: str = ""  # label of the Clear action (shown with an input field)
     language_label: str = ""  # label of the language switch, when offered
     private: bool = False  # balances/accounts: on headphones only in voice mode
 
@@ -68,7 +70,8 @@ class ScreenModel:
             texts += [self.input.label, self.input.value, self.input.hint]
         for line in self.amounts:
             texts += [line.label, line.amount]
-        texts += [self.message, self.enter_label, self.cancel_label, self.language_label]
+        texts += [self.message, self.countdown_text]
+        texts += [self.enter_label, self.cancel_label, self.clear_label, self.language_label]
         return tuple(t for t in texts if t)
 
 

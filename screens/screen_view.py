@@ -27,19 +27,9 @@ from kiosk.keys import Key
 from kiosk.screen_model import Choice, InputField, ScreenModel
 from screens.theme import Theme, stylesheet
 
-# Renderer chrome that the model does not carry (it has no Clear label); kept tiny on purpose.
-_CHROME: dict[str, dict[str, str]] = {
-    "zh_CN": {"clear": "更正", "enter": "确认", "seconds": "秒"},
-    "en": {"clear": "Clear", "enter": "Enter", "seconds": "s"},
-}
 # Icon beside every message so the tone never depends on colour alone.
 TONE_ICONS: dict[str, str] = {"info": "ℹ", "success": "✔", "warning": "⚠", "error": "✖"}
 CLOCK = "◷"
-
-
-def chrome(lang: str, word: str) -> str:
-    """A renderer-owned word in the screen's language (English when the language is unknown)."""
-    return _CHROME.get(lang, _CHROME["en"])[word]
 
 
 def _label(text: str, name: str = "", role: str = "", wrap: bool = True) -> QLabel:
@@ -171,7 +161,9 @@ class ScreenView(QWidget):
         row.setContentsMargins(48, 24, 48, 24)
         row.addWidget(_label(m.title, "title"), 1)
         if m.countdown is not None:
-            countdown = _label(f"{CLOCK} {m.countdown} {chrome(m.lang, 'seconds')}", "countdown")
+            icon = _label(CLOCK, "countdownIcon")
+            row.addWidget(icon, 0, Qt.AlignmentFlag.AlignVCenter)
+            countdown = _label(m.countdown_text or str(m.countdown), "countdown")
             countdown.setWordWrap(False)
             countdown.setAccessibleName(countdown.text())
             row.addWidget(countdown, 0, Qt.AlignmentFlag.AlignVCenter)
@@ -248,9 +240,9 @@ class ScreenView(QWidget):
             button = self._button(str(n), Key.digit(n), f"keypad_{n}", "keypad")
             grid.addWidget(button, (n - 1) // 3, (n - 1) % 3)
         bottom = [
-            self._button(chrome(m.lang, "clear"), Key.CLEAR, "keypad_clear", "keypadClear"),
+            self._button(m.clear_label or "←", Key.CLEAR, "keypad_clear", "keypadClear"),
             self._button("0", Key.D0, "keypad_0", "keypad"),
-            self._button(m.enter_label or chrome(m.lang, "enter"), Key.ENTER, "keypad_enter"),
+            self._button(m.enter_label or "↵", Key.ENTER, "keypad_enter"),
         ]
         bottom[2].setProperty("role", "keypadEnter")
         for col, button in enumerate(bottom):
@@ -281,7 +273,7 @@ class ScreenView(QWidget):
             row.addWidget(language)
         row.addStretch(1)
         if m.input is not None:
-            clear = self._button(chrome(m.lang, "clear"), Key.CLEAR, "clear")
+            clear = self._button(m.clear_label or "←", Key.CLEAR, "clear")
             clear.setMinimumWidth(220)
             row.addWidget(clear)
         row.addWidget(enter)

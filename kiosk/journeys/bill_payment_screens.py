@@ -44,6 +44,7 @@ def build_screen(journey: BillPaymentJourney) -> ScreenModel:
     left = journey.seconds_left()
     if journey.state in CUSTOMER_STATES and left is not None and left <= journey.timeouts.warning:
         extras["countdown"] = math.ceil(left)
+        extras["countdown_text"] = t(lang, "seconds_left", seconds=math.ceil(left))
         extras.setdefault("message", t(lang, "timeout_warning"))
         extras.setdefault("tone", Tone.WARNING)
     if journey.state is not State.ATTRACT and journey.state is not State.LANGUAGE:
@@ -118,6 +119,7 @@ def _enter_account(j: BillPaymentJourney) -> ScreenModel:
         ),
         enter_label=_t(j, "continue"),
         cancel_label=_t(j, "cancel"),
+        clear_label=_t(j, "clear"),
     )
 
 

@@ -234,3 +234,60 @@ def test_language_key_switches_every_text_on_the_current_screen(rig: Rig) -> Non
     rig.press(Key.LANGUAGE)
     assert j.screen().title == "Choose what to pay"
     assert j.screen().choices[0].label == "State Grid Electricity"
+
+
+def _has_cjk(text: str) -> bool:
+    return any("\u4e00" <= ch <= "\u9fff" for ch in text)
+
+
+# Texts that are bilingual on purpose: the language choice and the language switch.
+BILINGUAL = {"中文", "请选择语言 Choose your language"}
+
+
+@pytest.mark.parametrize("lang_key", ["1", "2"])
+def test_every_screen_of_the_journey_is_wholly_in_the_chosen_language(
+    rig: Rig, lang_key: str
+) -> None:
+    j = rig.journey
+    screens = []
+
+    def seen() -> None:
+        screens.append(j.screen())
+
+    rig.press(Key.ENTER)
+    rig.press(lang_key)
+    seen()
+    rig.press("1")
+    seen()
+    rig.type_digits("12")
+    rig.press(Key.ENTER)  # invalid: a message
+    seen()
+    rig.press(Key.CLEAR, Key.CLEAR)
+    rig.type_digits("1234567890")
+    rig.press(Key.ENTER)
+    seen()
+    j.handle(BillsFetched(rig.lookup.requests[-1][0], (BILL,)))
+    seen()
+    rig.press(Key.ENTER)
+    rig.note(100)
+    rig.clock.advance(j.timeouts.insert_cash - 3)
+    j.tick()
+    seen()  # with the countdown warning
+    rig.note(50)
+    seen()
+    rig.press(Key.ENTER)
+    seen()
+    rig.finish_print()
+    seen()
+    j.handle(TransactionAccepted(j.session.txn_id, "CR1", False))
+    seen()
+    assert len({s.screen_id for s in screens}) == 9
+    for screen in screens:
+        texts = [t for t in screen.visible_texts() if t not in BILINGUAL]
+        texts = [t for t in texts if t != "English"]  # the switch names the other language
+        texts = [t for t in texts if BILL.holder not in t]  # the customer's name is data
+        if lang_key == "2":
+            assert not [t for t in texts if _has_cjk(t)], screen.screen_id
+        else:
+            assert _has_cjk(screen.title), screen.screen_id
+            assert not [t for t in texts if t.isascii() and t.isalpha()], screen.screen_id

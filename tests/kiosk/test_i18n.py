@@ -20,6 +20,7 @@ def test_every_message_has_every_language_and_formats() -> None:
                 account="1",
                 notes="1",
                 reference="R",
+                seconds=5,
             )
             assert text.strip(), f"{message_id} is empty in {lang}"
 

@@ -29,6 +29,7 @@ MENU_ZH = ScreenModel(
     cancel_label="退卡",
     language_label="English",
     countdown=25,
+    countdown_text="还剩 25 秒",
 )
 PAY_EN = ScreenModel(
     screen_id="insert_cash",
@@ -50,6 +51,7 @@ PIN_EN = ScreenModel(
     input=InputField("PIN", "●●●●", 6, hint="Cover the keypad", secret=True),
     enter_label="OK",
     cancel_label="Cancel",
+    clear_label="Clear",
 )
 
 ViewFactory = Callable[..., tuple[ScreenView, list[Key]]]
