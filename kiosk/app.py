@@ -117,7 +117,7 @@ def build_kiosk(
     lookup_http, sync_http = http(), http()  # requests.Session is not shared across threads
     workers = Workers()
     printer_port = PrinterAdapter(printer.device, bus, workers.printer)
-    lookup = CoreBillLookup(CoreClient(lookup_http), bus, workers.network)
+    lookup = CoreBillLookup(CoreClient(lookup_http), bus, workers.network, clock)
     sync = SyncWorker(
         outbox,
         sync_http,

@@ -75,6 +75,16 @@ def _t(j: BillPaymentJourney, message_id: str, **values: object) -> str:
 def _attract(j: BillPaymentJourney) -> ScreenModel:
     other = "en" if j.default_language == "zh_CN" else "zh_CN"
     t = j.catalog.text
+    if not j.billers():
+        return ScreenModel(
+            screen_id="attract",
+            lang=j.default_language,
+            title=t(j.default_language, "attract_title"),
+            body=(t(other, "attract_title"),),
+            message=f"{t(j.default_language, 'attract_out_of_service')} / "
+            f"{t(other, 'attract_out_of_service')}",
+            tone=Tone.WARNING,
+        )
     return ScreenModel(
         screen_id="attract",
         lang=j.default_language,

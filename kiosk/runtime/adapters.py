@@ -13,6 +13,7 @@ from drivers.cash.base import BanknoteAcceptor
 from drivers.printer.base import PaperStatus, PrintResult, ReceiptPrinter
 from drivers.printer.document import Document
 from kiosk.billing import Biller
+from kiosk.clock import Clock
 from kiosk.core_client import CoreClient
 from kiosk.errors import CoreError, KioskError
 from kiosk.events import EventBus
@@ -70,17 +71,38 @@ class PrinterAdapter:
 
 
 class CoreBillLookup:
-    """Bill look-ups on the network worker; billers cached from the last successful fetch."""
+    """Bill look-ups on the network worker; billers cached from the last successful fetch.
 
-    def __init__(self, client: CoreClient, bus: EventBus, worker: Worker) -> None:
+    The biller list is refreshed in the background when it is older than `max_age` seconds, and
+    retried every `retry_after` seconds while the kiosk has none (the core was down at start-up),
+    so a kiosk recovers from an outage without a restart.
+    """
+
+    def __init__(
+        self,
+        client: CoreClient,
+        bus: EventBus,
+        worker: Worker,
+        clock: Clock,
+        *,
+        max_age: float = 300.0,
+        retry_after: float = 10.0,
+    ) -> None:
         self._client = client
         self._bus = bus
         self._worker = worker
+        self._clock = clock
+        self._max_age = max_age
+        self._retry_after = retry_after
         self._billers: tuple[Biller, ...] = ()
+        self._fetched_at: float | None = None
+        self._tried_at: float | None = None
         self._lock = threading.Lock()
 
     def refresh_billers(self) -> bool:
         """Fetches the billers now (blocking); keeps the old list when the core is away."""
+        with self._lock:
+            self._tried_at = self._clock.monotonic()
         try:
             billers = tuple(self._client.billers())
         except KioskError as exc:
@@ -88,10 +110,17 @@ class CoreBillLookup:
             return False
         with self._lock:
             self._billers = billers
+            self._fetched_at = self._clock.monotonic()
         return True
 
     def billers(self) -> tuple[Biller, ...]:
         with self._lock:
+            now = self._clock.monotonic()
+            stale = self._fetched_at is None or now - self._fetched_at > self._max_age
+            may_try = self._tried_at is None or now - self._tried_at > self._retry_after
+            if stale and may_try:
+                self._tried_at = now
+                self._worker.submit(self.refresh_billers)
             return self._billers
 
     def request_bills(self, request_id: str, biller: str, account: str) -> None:

@@ -291,3 +291,12 @@ def test_every_screen_of_the_journey_is_wholly_in_the_chosen_language(
         else:
             assert _has_cjk(screen.title), screen.screen_id
             assert not [t for t in texts if t.isascii() and t.isalpha()], screen.screen_id
+
+
+def test_without_billers_the_attract_screen_says_out_of_service(rig: Rig) -> None:
+    rig.lookup.listed = ()
+    attract = rig.journey.screen()
+    assert "暂停服务" in attract.message and "out of service" in attract.message
+    rig.press(Key.ENTER, "2")
+    assert rig.journey.state is State.NOTICE
+    assert "not available" in rig.journey.screen().message

@@ -1,0 +1,191 @@
+"""The kiosk's look-ups and CoreHttp's error classification, against real local servers."""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+import time
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from core_system.server import CoreServer
+from core_system.store import Store
+from kiosk.billing import CoreReplyError
+from kiosk.core_client import CoreClient
+from kiosk.errors import CoreError
+from offline_queue.http import CoreHttp, parse_retry_after
+
+TOKEN = "tok-ABC-123"
+
+
+@pytest.fixture
+def core(tmp_path: Path) -> Iterator[tuple[CoreServer, str]]:
+    store = Store(f"sqlite:///{tmp_path}/core.db")
+    store.create_schema()
+    store.seed_demo()
+    server = CoreServer(store, kiosk_tokens={"kiosk-1": TOKEN})
+    url = server.start()
+    yield server, url
+    server.stop()
+    store.close()
+
+
+def client(url: str, token: str = TOKEN, **kw: Any) -> CoreClient:
+    return CoreClient(CoreHttp(url, "kiosk-1", token, **kw))
+
+
+@pytest.fixture
+def stub() -> Iterator[Callable[..., str]]:
+    """A server answering every GET with one canned reply (after an optional delay)."""
+    servers: list[ThreadingHTTPServer] = []
+
+    def make(
+        status: int, body: bytes, headers: dict[str, str] | None = None, delay: float = 0
+    ) -> str:
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                time.sleep(delay)
+                self.send_response(status)
+                for key, value in (headers or {}).items():
+                    self.send_header(key, value)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                # The timeout test's client hangs up before the reply.
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                    self.wfile.write(body)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        httpd.daemon_threads = True
+        threading.Thread(target=httpd.serve_forever, args=(0.05,), daemon=True).start()
+        servers.append(httpd)
+        return f"http://127.0.0.1:{httpd.server_address[1]}"
+
+    yield make
+    for httpd in servers:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+def test_billers_and_bills(core: tuple[CoreServer, str]) -> None:
+    kiosk = client(core[1])
+    assert kiosk.health()
+    assert [b.code for b in kiosk.billers()] == ["GAS", "SGCC", "WATER"]
+    (bill,) = kiosk.bills("SGCC", "1234567890")
+    assert bill.bill_id == "B-SGCC-2026-10-0001" and str(bill.amount_due.amount) == "125.50"
+    assert kiosk.bills("SGCC", "1111111111") == []
+    assert len(kiosk.bills("SGCC", "9876543210")) == 2
+
+
+def test_unknown_account_is_permanent(core: tuple[CoreServer, str]) -> None:
+    with pytest.raises(CoreError) as info:
+        client(core[1]).bills("SGCC", "5555555555")
+    assert (info.value.code, info.value.transient, info.value.status) == (
+        "UNKNOWN_ACCOUNT",
+        False,
+        404,
+    )
+
+
+def test_wrong_token_is_core_unauthorized_and_never_echoed(core: tuple[CoreServer, str]) -> None:
+    with pytest.raises(CoreError) as info:
+        client(core[1], token="not-the-token-XYZ").billers()
+    assert (info.value.code, info.value.transient, info.value.status) == (
+        "CORE_UNAUTHORIZED",
+        False,
+        401,
+    )
+    assert "not-the-token-XYZ" not in str(info.value) and "not-the-token-XYZ" not in repr(
+        info.value
+    )
+
+
+def test_core_down_is_transient(core: tuple[CoreServer, str]) -> None:
+    server, url = core
+    server.stop()
+    kiosk = client(url)
+    assert kiosk.health() is False
+    with pytest.raises(CoreError) as info:
+        kiosk.bills("SGCC", "1234567890")
+    assert (info.value.code, info.value.transient) == ("CORE_UNREACHABLE", True)
+    assert TOKEN not in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "code", "transient"),
+    [
+        (200, b"<html>captive portal</html>", "CORE_REPLY_INVALID", True),
+        (200, b"[1, 2]", "CORE_REPLY_INVALID", True),
+        (500, b"Traceback...", "CORE_SERVER_ERROR", True),
+        (502, b'{"error": {"code": "BAD_GATEWAY", "message": "x"}}', "BAD_GATEWAY", True),
+        (422, b"{}", "CORE_UNPROCESSABLE", False),
+        (409, b'{"error": "flat"}', "CORE_CONFLICT", False),
+        (403, b'{"error": {"code": "FORBIDDEN", "message": "x"}}', "CORE_UNAUTHORIZED", False),
+        (429, b"{}", "CORE_THROTTLED", True),
+    ],
+)
+def test_http_failures_are_classified(
+    stub: Callable[..., str], status: int, body: bytes, code: str, transient: bool
+) -> None:
+    with pytest.raises(CoreError) as info:
+        client(stub(status, body)).billers()
+    assert (info.value.code, info.value.transient, info.value.status) == (code, transient, status)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"nothing": []}',
+        b'{"billers": {"SGCC": 1}}',
+        b'{"billers": [{"code": "SGCC"}]}',
+        b'{"billers": [null]}',
+        b'{"bills": [{"bill_id": 1}]}',
+    ],
+)
+def test_wrong_shape_is_a_typed_error(stub: Callable[..., str], body: bytes) -> None:
+    kiosk = client(stub(200, body))
+    with pytest.raises(CoreReplyError):
+        kiosk.billers() if b"bills" not in body else kiosk.bills("SGCC", "1234567890")
+
+
+def test_bills_for_another_account_are_refused(stub: Callable[..., str]) -> None:
+    bill = (
+        b'{"bills": [{"bill_id": "B1", "biller": "SGCC", "account": "9999999999", "holder": "X",'
+        b' "period": "2026-10", "amount_due": {"amount": "1.00", "currency": "CNY"},'
+        b' "due_date": "2026-11-30"}]}'
+    )
+    with pytest.raises(CoreReplyError):
+        client(stub(200, bill)).bills("SGCC", "1234567890")
+
+
+def test_503_carries_retry_after(stub: Callable[..., str]) -> None:
+    with pytest.raises(CoreError) as info:
+        client(stub(503, b"", {"Retry-After": "12"})).billers()
+    assert (info.value.code, info.value.transient, info.value.retry_after) == (
+        "CORE_UNAVAILABLE",
+        True,
+        12.0,
+    )
+
+
+def test_read_timeout_is_transient(stub: Callable[..., str]) -> None:
+    with pytest.raises(CoreError) as info:
+        client(stub(200, b"{}", delay=0.5), read_timeout=0.1).billers()
+    assert (info.value.code, info.value.transient) == ("CORE_TIMEOUT", True)
+
+
+def test_parse_retry_after() -> None:
+    now = datetime(2026, 11, 23, 8, 15, tzinfo=UTC)
+    assert parse_retry_after("30") == 30.0
+    assert parse_retry_after("Mon, 23 Nov 2026 08:16:00 GMT", now=now) == 60.0
+    assert parse_retry_after("Mon, 23 Nov 2026 08:00:00 GMT", now=now) == 0.0
+    assert parse_retry_after("999999") == 3600.0
+    assert parse_retry_after("soon") is None
+    assert parse_retry_after(None) is None
