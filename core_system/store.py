@@ -1,0 +1,368 @@
+"""The reference core's database: billers, accounts and bills, received transactions, heartbeats.
+
+Idempotency rests on the UNIQUE constraint on `transactions.txn_id` plus a canonical content
+hash: the same txn_id with the same content is a duplicate (answered with the original
+core_ref), with other content an IDEMPOTENCY_CONFLICT. Writes are serialised by a lock, which is
+all a single-process reference core needs and avoids SQLite upgrade deadlocks.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+    create_engine,
+    event,
+    select,
+)
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+
+from core_system.seed import DEMO_ACCOUNTS, DEMO_BILLERS
+from core_system.validation import ValidationError, ValidTxn
+from kiosk.billing import Bill, Biller
+from kiosk.money import Money
+
+
+class CoreBase(DeclarativeBase):
+    pass
+
+
+class BillerRow(CoreBase):
+    __tablename__ = "billers"
+    code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    name_zh: Mapped[str] = mapped_column(String(100))
+    name_en: Mapped[str] = mapped_column(String(100))
+    account_pattern: Mapped[str] = mapped_column(String(100))
+    currency: Mapped[str] = mapped_column(String(3))
+    min_amount: Mapped[str] = mapped_column(String(24))
+    max_amount: Mapped[str] = mapped_column(String(24))
+    partial_allowed: Mapped[bool]
+    offline_allowed: Mapped[bool]
+    offline_limit: Mapped[str] = mapped_column(String(24))
+
+
+class AccountRow(CoreBase):
+    __tablename__ = "accounts"
+    __table_args__ = (UniqueConstraint("biller", "account"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    biller: Mapped[str] = mapped_column(ForeignKey("billers.code"))
+    account: Mapped[str] = mapped_column(String(32))
+    holder: Mapped[str] = mapped_column(String(100))
+
+
+class BillRow(CoreBase):
+    __tablename__ = "bills"
+    bill_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    biller: Mapped[str] = mapped_column(ForeignKey("billers.code"))
+    account: Mapped[str] = mapped_column(String(32), index=True)
+    holder: Mapped[str] = mapped_column(String(100))
+    period: Mapped[str] = mapped_column(String(7))
+    amount_due: Mapped[str] = mapped_column(String(24))
+    currency: Mapped[str] = mapped_column(String(3))
+    due_date: Mapped[str] = mapped_column(String(10))
+    status: Mapped[str] = mapped_column(String(8), default="open")  # open | paid
+    paid_by_txn: Mapped[str | None] = mapped_column(String(36), nullable=True)
+
+
+class TransactionRow(CoreBase):
+    __tablename__ = "transactions"
+    __table_args__ = (Index("ix_txn_kiosk_day", "kiosk_id", "business_date"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    txn_id: Mapped[str] = mapped_column(String(36), unique=True)
+    kiosk_id: Mapped[str] = mapped_column(String(64))
+    seq: Mapped[int]
+    type: Mapped[str] = mapped_column(String(32))
+    amount: Mapped[str] = mapped_column(String(24))
+    currency: Mapped[str] = mapped_column(String(3))
+    tender: Mapped[dict[str, Any]] = mapped_column(JSON)
+    details: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[str] = mapped_column(String(40))
+    business_date: Mapped[str] = mapped_column(String(10))
+    content_hash: Mapped[str] = mapped_column(String(64))
+    core_ref: Mapped[str | None] = mapped_column(String(16), unique=True, nullable=True)
+    received_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class HeartbeatRow(CoreBase):
+    __tablename__ = "heartbeats"
+    kiosk_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    received_at: Mapped[datetime] = mapped_column(DateTime)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+@dataclass(frozen=True)
+class TxnResult:
+    """One item of the POST /v1/transactions reply."""
+
+    txn_id: str | None
+    status: str  # accepted | duplicate | rejected
+    core_ref: str | None = None
+    error_code: str | None = None
+    error_message: str | None = None
+
+    def wire(self) -> dict[str, Any]:
+        error = None
+        if self.error_code is not None:
+            error = {"code": self.error_code, "message": self.error_message or ""}
+        return {
+            "txn_id": self.txn_id,
+            "status": self.status,
+            "core_ref": self.core_ref,
+            "error": error,
+        }
+
+
+class Store:
+    def __init__(self, url: str) -> None:
+        parsed = make_url(url)
+        self._sqlite = parsed.get_backend_name() == "sqlite"
+        if self._sqlite and parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        self._engine = create_engine(url)
+        if self._sqlite:
+            event.listen(self._engine, "connect", _sqlite_pragmas)
+        self._sessions = sessionmaker(self._engine, expire_on_commit=False)
+        self._write_lock = threading.Lock()
+
+    def close(self) -> None:
+        self._engine.dispose()
+
+    def create_schema(self) -> None:
+        CoreBase.metadata.create_all(self._engine)
+
+    def seed_demo(self) -> None:
+        """Inserts the demo billers, accounts and bills that are missing; safe to run again."""
+        with self._write_lock, self._sessions.begin() as s:
+            for b in DEMO_BILLERS:
+                if s.get(BillerRow, b.code) is None:
+                    s.add(_biller_row(b))
+            s.flush()
+            for acc in DEMO_ACCOUNTS:
+                found = s.scalar(
+                    select(AccountRow).where(
+                        AccountRow.biller == acc.biller, AccountRow.account == acc.account
+                    )
+                )
+                if found is None:
+                    s.add(AccountRow(biller=acc.biller, account=acc.account, holder=acc.holder))
+                for bill, status in [(b, "open") for b in acc.bills] + [
+                    (b, "paid") for b in acc.paid
+                ]:
+                    if s.get(BillRow, bill.bill_id) is None:
+                        s.add(_bill_row(bill, status))
+
+    # -- look-ups ------------------------------------------------------------------------------
+
+    def billers(self) -> list[Biller]:
+        with self._sessions() as s:
+            return [_biller(r) for r in s.scalars(select(BillerRow).order_by(BillerRow.code))]
+
+    def biller(self, code: str) -> Biller | None:
+        with self._sessions() as s:
+            row = s.get(BillerRow, code)
+            return None if row is None else _biller(row)
+
+    def account_exists(self, biller: str, account: str) -> bool:
+        with self._sessions() as s:
+            query = select(AccountRow.id).where(
+                AccountRow.biller == biller, AccountRow.account == account
+            )
+            return s.scalar(query) is not None
+
+    def open_bills(self, biller: str, account: str) -> list[Bill]:
+        with self._sessions() as s:
+            rows = s.scalars(
+                select(BillRow)
+                .where(BillRow.biller == biller, BillRow.account == account)
+                .where(BillRow.status == "open")
+                .order_by(BillRow.due_date, BillRow.bill_id)
+            )
+            return [_bill(r) for r in rows]
+
+    def bill_status(self, bill_id: str) -> str | None:
+        with self._sessions() as s:
+            row = s.get(BillRow, bill_id)
+            return None if row is None else row.status
+
+    # -- store-and-forward ---------------------------------------------------------------------
+
+    def record(self, txn: ValidTxn, received_at: datetime) -> TxnResult:
+        """Stores one validated transaction, or says why not; one DB transaction per item."""
+        with self._write_lock, self._sessions.begin() as s:
+            existing = s.scalar(select(TransactionRow).where(TransactionRow.txn_id == txn.txn_id))
+            if existing is not None:
+                if existing.content_hash == txn.content_hash:
+                    return TxnResult(txn.txn_id, "duplicate", existing.core_ref)
+                return TxnResult(
+                    txn.txn_id,
+                    "rejected",
+                    error_code="IDEMPOTENCY_CONFLICT",
+                    error_message="txn_id already held with different content",
+                )
+            try:
+                self._apply_bill_payment(s, txn)
+            except ValidationError as exc:
+                return TxnResult(
+                    txn.txn_id, "rejected", error_code=exc.code, error_message=exc.message
+                )
+            row = TransactionRow(
+                txn_id=txn.txn_id,
+                kiosk_id=txn.kiosk_id,
+                seq=txn.seq,
+                type=txn.type,
+                amount=str(txn.amount.amount),
+                currency=txn.amount.currency,
+                tender=txn.tender,
+                details=txn.details,
+                created_at=txn.created_at,
+                business_date=txn.business_date,
+                content_hash=txn.content_hash,
+                received_at=received_at.astimezone(UTC).replace(tzinfo=None),
+            )
+            s.add(row)
+            s.flush()
+            row.core_ref = f"CR{row.id:010d}"
+            return TxnResult(txn.txn_id, "accepted", row.core_ref)
+
+    def _apply_bill_payment(self, s: Session, txn: ValidTxn) -> None:
+        """A bill_payment naming `details.bill_id` pays that bill. A bill already paid by
+        another transaction still accepts the payment (the money moved at the kiosk; the
+        back office credits it), so only unknown or mismatching bills are rejected."""
+        if txn.type != "bill_payment" or "bill_id" not in txn.details:
+            return
+        bill_id = txn.details["bill_id"]
+        bill = s.get(BillRow, bill_id) if isinstance(bill_id, str) else None
+        if bill is None:
+            raise ValidationError("UNKNOWN_BILL", f"no bill {bill_id!r}")
+        for key in ("biller", "account"):
+            if key in txn.details and txn.details[key] != getattr(bill, key):
+                raise ValidationError("BILL_MISMATCH", f"details.{key} does not match the bill")
+        if txn.amount.currency != bill.currency:
+            raise ValidationError("MONEY_INVALID", "currency differs from the bill's")
+        if bill.status == "open":
+            bill.status = "paid"
+            bill.paid_by_txn = txn.txn_id
+
+    def transaction_count(self, txn_id: str) -> int:
+        with self._sessions() as s:
+            rows = s.scalars(select(TransactionRow.id).where(TransactionRow.txn_id == txn_id))
+            return len(list(rows))
+
+    def reconciliation(self, kiosk_id: str, day: date) -> dict[str, Any]:
+        """Count and per-currency totals per type, for the kiosk's own business day (UTC)."""
+        with self._sessions() as s:
+            rows = s.execute(
+                select(TransactionRow.type, TransactionRow.amount, TransactionRow.currency)
+                .where(TransactionRow.kiosk_id == kiosk_id)
+                .where(TransactionRow.business_date == day.isoformat())
+            ).all()
+        types: dict[str, dict[str, Any]] = {}
+        for txn_type, amount, currency in rows:
+            entry = types.setdefault(txn_type, {"count": 0, "sums": {}})
+            entry["count"] += 1
+            entry["sums"][currency] = entry["sums"].get(currency, Decimal(0)) + Decimal(amount)
+        return {
+            "kiosk_id": kiosk_id,
+            "date": day.isoformat(),
+            "count": len(rows),
+            "types": {
+                t: {
+                    "count": e["count"],
+                    "totals": [Money(v, c).wire() for c, v in sorted(e["sums"].items())],
+                }
+                for t, e in sorted(types.items())
+            },
+        }
+
+    def save_heartbeat(self, kiosk_id: str, payload: dict[str, Any], at: datetime) -> None:
+        with self._write_lock, self._sessions.begin() as s:
+            row = s.get(HeartbeatRow, kiosk_id)
+            naive = at.astimezone(UTC).replace(tzinfo=None)
+            if row is None:
+                s.add(HeartbeatRow(kiosk_id=kiosk_id, received_at=naive, payload=payload))
+            else:
+                row.received_at, row.payload = naive, payload
+
+    def last_heartbeat(self, kiosk_id: str) -> dict[str, Any] | None:
+        with self._sessions() as s:
+            row = s.get(HeartbeatRow, kiosk_id)
+            return None if row is None else dict(row.payload)
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=5000")
+    finally:
+        cursor.close()
+
+
+def _biller_row(b: Biller) -> BillerRow:
+    return BillerRow(
+        code=b.code,
+        name_zh=b.name_zh,
+        name_en=b.name_en,
+        account_pattern=b.account_pattern,
+        currency=b.min_amount.currency,
+        min_amount=str(b.min_amount.amount),
+        max_amount=str(b.max_amount.amount),
+        partial_allowed=b.partial_allowed,
+        offline_allowed=b.offline_allowed,
+        offline_limit=str(b.offline_limit.amount),
+    )
+
+
+def _biller(r: BillerRow) -> Biller:
+    return Biller(
+        code=r.code,
+        name_zh=r.name_zh,
+        name_en=r.name_en,
+        account_pattern=r.account_pattern,
+        min_amount=Money.parse(r.min_amount, r.currency),
+        max_amount=Money.parse(r.max_amount, r.currency),
+        partial_allowed=r.partial_allowed,
+        offline_allowed=r.offline_allowed,
+        offline_limit=Money.parse(r.offline_limit, r.currency),
+    )
+
+
+def _bill_row(b: Bill, status: str) -> BillRow:
+    return BillRow(
+        bill_id=b.bill_id,
+        biller=b.biller,
+        account=b.account,
+        holder=b.holder,
+        period=b.period,
+        amount_due=str(b.amount_due.amount),
+        currency=b.amount_due.currency,
+        due_date=b.due_date.isoformat(),
+        status=status,
+    )
+
+
+def _bill(r: BillRow) -> Bill:
+    return Bill(
+        bill_id=r.bill_id,
+        biller=r.biller,
+        account=r.account,
+        holder=r.holder,
+        period=r.period,
+        amount_due=Money.parse(r.amount_due, r.currency),
+        due_date=date.fromisoformat(r.due_date),
+    )

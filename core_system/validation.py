@@ -1,0 +1,128 @@
+"""Checks one incoming CORE_API transaction object and computes its canonical content hash.
+
+Kept apart from HTTP and storage so the rules a payments back office applies are in one place:
+money is a decimal string with at most the currency's minor digits, times are RFC 3339 UTC, the
+item's kiosk_id is the authenticated kiosk, and a card tender never carries a full PAN.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from kiosk.money import Money, MoneyError
+
+TXN_TYPE = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
+_AMOUNT = re.compile(r"^[0-9]{1,12}(\.[0-9]{1,4})?$")
+_FULL_PAN = re.compile(r"[0-9]{13,19}")
+MAX_SEQ = 2**53
+
+
+class ValidationError(Exception):
+    """A per-item rejection: `code` is returned to the kiosk, which dead-letters the item."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+@dataclass(frozen=True)
+class ValidTxn:
+    txn_id: str
+    kiosk_id: str
+    seq: int
+    type: str
+    created_at: str
+    business_date: str
+    amount: Money
+    tender: dict[str, Any]
+    details: dict[str, Any]
+    content_hash: str
+
+
+def validate_transaction(raw: Any, kiosk_id: str) -> ValidTxn:
+    if not isinstance(raw, dict):
+        raise ValidationError("VALIDATION_FAILED", "a transaction must be a JSON object")
+    txn_id = _txn_id(raw.get("txn_id"))
+    if raw.get("kiosk_id") != kiosk_id:
+        raise ValidationError("KIOSK_MISMATCH", "kiosk_id differs from the authenticated kiosk")
+    seq = raw.get("seq")
+    if not isinstance(seq, int) or isinstance(seq, bool) or not 1 <= seq <= MAX_SEQ:
+        raise ValidationError("VALIDATION_FAILED", "seq must be a positive integer")
+    txn_type = raw.get("type")
+    if not isinstance(txn_type, str) or not TXN_TYPE.match(txn_type):
+        raise ValidationError("VALIDATION_FAILED", "type must be a lower_snake_case word")
+    created_at = raw.get("created_at")
+    moment = parse_rfc3339(created_at)
+    amount = parse_amount(raw.get("amount"), raw.get("currency"))
+    tender, details = raw.get("tender"), raw.get("details")
+    if not isinstance(tender, dict) or not isinstance(details, dict):
+        raise ValidationError("VALIDATION_FAILED", "tender and details must be JSON objects")
+    if _FULL_PAN.search(json.dumps(tender)):
+        raise ValidationError("PAN_NOT_MASKED", "tender carries what looks like a full PAN")
+    canonical = {
+        "txn_id": txn_id,
+        "kiosk_id": kiosk_id,
+        "seq": seq,
+        "type": txn_type,
+        "created_at": created_at,
+        "amount": str(amount.amount),
+        "currency": amount.currency,
+        "tender": tender,
+        "details": details,
+    }
+    return ValidTxn(
+        txn_id=txn_id,
+        kiosk_id=kiosk_id,
+        seq=seq,
+        type=txn_type,
+        created_at=str(created_at),
+        business_date=moment.date().isoformat(),
+        amount=amount,
+        tender=tender,
+        details=details,
+        content_hash=content_hash(canonical),
+    )
+
+
+def content_hash(canonical: dict[str, Any]) -> str:
+    """SHA-256 of sorted-key compact JSON: equal content gives an equal hash on any machine."""
+    text = json.dumps(canonical, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def parse_amount(amount: Any, currency: Any) -> Money:
+    """A non-negative decimal string with at most the currency's minor digits."""
+    if not isinstance(amount, str) or not _AMOUNT.match(amount):
+        raise ValidationError("MONEY_INVALID", "amount must be a non-negative decimal string")
+    if not isinstance(currency, str):
+        raise ValidationError("MONEY_INVALID", "currency must be an ISO 4217 code")
+    try:
+        return Money.parse(amount, currency)
+    except MoneyError as exc:
+        raise ValidationError("MONEY_INVALID", str(exc.args[0])) from exc
+
+
+def parse_rfc3339(value: Any) -> datetime:
+    if not isinstance(value, str) or not value.endswith("Z") or "T" not in value:
+        raise ValidationError("VALIDATION_FAILED", "created_at must be RFC 3339 UTC (…Z)")
+    try:
+        return datetime.fromisoformat(value[:-1]).replace(tzinfo=UTC)
+    except ValueError as exc:
+        raise ValidationError("VALIDATION_FAILED", "created_at is not a valid time") from exc
+
+
+def _txn_id(value: Any) -> str:
+    if isinstance(value, str) and len(value) == 36:
+        try:
+            if str(uuid.UUID(value)) == value.lower():
+                return value
+        except ValueError:
+            pass
+    raise ValidationError("VALIDATION_FAILED", "txn_id must be a UUID string")

@@ -1,0 +1,309 @@
+"""The kiosk's durable outbox: every money movement the core must hear about, in seq order.
+
+`enqueue` runs inside the caller's open transaction (the ledger journals in the same one), so
+after a crash either both the journal entry and the outbox item exist or neither does, and a
+rolled-back enqueue leaves no gap in `seq`. The sync worker then claims, sends and settles items
+through the helpers below, each in its own short write transaction.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Engine, func, select, update
+from sqlalchemy.orm import Session
+
+from kiosk.clock import Clock, rfc3339
+from kiosk.money import Money
+from offline_queue.models import OutboxItem, OutboxState, QueueBase, SeqCounter
+
+
+@dataclass(frozen=True)
+class QueueStatus:
+    pending: int
+    in_flight: int
+    accepted: int
+    dead: int
+    oldest_pending_age_s: float | None
+    last_error: str | None
+    last_success_at: datetime | None
+
+
+@dataclass(frozen=True)
+class OutboxItemView:
+    txn_id: str
+    seq: int
+    state: OutboxState
+    attempts: int
+    core_ref: str | None
+    last_error: str | None
+
+
+@dataclass(frozen=True)
+class OutboxEntry:
+    """An item claimed for sending: what the worker needs, detached from any session."""
+
+    txn_id: str
+    seq: int
+    attempts: int
+    payload: dict[str, Any]
+
+
+class Outbox:
+    def __init__(self, engine: Engine, kiosk_id: str, clock: Clock) -> None:
+        self._engine = engine
+        self._kiosk_id = kiosk_id
+        self._clock = clock
+        self._sqlite = engine.dialect.name == "sqlite"
+
+    @property
+    def kiosk_id(self) -> str:
+        return self._kiosk_id
+
+    def create_schema(self) -> None:
+        """Creates the tables and, as this runs at start-up, re-queues items left in flight."""
+        QueueBase.metadata.create_all(self._engine)
+        self.recover_in_flight()
+
+    def enqueue(
+        self,
+        session: Session,
+        *,
+        txn_id: str,
+        type: str,
+        amount: Money,
+        tender: dict[str, Any],
+        details: dict[str, Any],
+        created_at: datetime,
+    ) -> int:
+        """Queues one transaction inside the caller's transaction; returns its seq.
+
+        The counter is bumped with an UPDATE before anything is read, so the first statement takes
+        SQLite's write lock and two concurrent enqueues can never read the same last_seq.
+        """
+        if not isinstance(amount, Money):
+            raise TypeError("amount must be Money")
+        if created_at.tzinfo is None:
+            raise ValueError("created_at must be timezone-aware")
+        if str(uuid.UUID(txn_id)) != txn_id.lower():
+            raise ValueError(f"txn_id must be a canonical UUID, got {txn_id!r}")
+        bumped = session.execute(
+            update(SeqCounter)
+            .where(SeqCounter.kiosk_id == self._kiosk_id)
+            .values(last_seq=SeqCounter.last_seq + 1)
+        )
+        if bumped.rowcount == 0:  # type: ignore[attr-defined]
+            session.add(SeqCounter(kiosk_id=self._kiosk_id, last_seq=1))
+            session.flush()
+        seq = session.scalar(
+            select(SeqCounter.last_seq).where(SeqCounter.kiosk_id == self._kiosk_id)
+        )
+        assert seq is not None
+        payload = {
+            "txn_id": txn_id,
+            "kiosk_id": self._kiosk_id,
+            "seq": seq,
+            "type": type,
+            "created_at": rfc3339(created_at),
+            "amount": str(amount.amount),
+            "currency": amount.currency,
+            "tender": tender,
+            "details": details,
+        }
+        now = self._clock.now()
+        session.add(
+            OutboxItem(
+                txn_id=txn_id,
+                seq=seq,
+                type=type,
+                payload=json.dumps(payload, ensure_ascii=False, sort_keys=True),
+                state=OutboxState.PENDING,
+                attempts=0,
+                next_attempt_at=now,
+                created_at=created_at,
+                updated_at=now,
+            )
+        )
+        session.flush()
+        return seq
+
+    # -- read side -------------------------------------------------------------------------
+
+    def status(self) -> QueueStatus:
+        with Session(self._engine) as s:
+            counts = dict(
+                s.execute(select(OutboxItem.state, func.count()).group_by(OutboxItem.state)).all()
+            )
+            oldest = s.scalar(
+                select(func.min(OutboxItem.created_at)).where(
+                    OutboxItem.state.in_([OutboxState.PENDING, OutboxState.IN_FLIGHT])
+                )
+            )
+            last_error = s.scalar(
+                select(OutboxItem.last_error)
+                .where(OutboxItem.state != OutboxState.ACCEPTED)
+                .where(OutboxItem.last_error.is_not(None))
+                .order_by(OutboxItem.updated_at.desc(), OutboxItem.seq.desc())
+                .limit(1)
+            )
+            last_success = s.scalar(select(func.max(OutboxItem.accepted_at)))
+        age = None
+        if oldest is not None:
+            age = max(0.0, (self._clock.now() - _aware(oldest)).total_seconds())
+        return QueueStatus(
+            pending=counts.get(OutboxState.PENDING, 0),
+            in_flight=counts.get(OutboxState.IN_FLIGHT, 0),
+            accepted=counts.get(OutboxState.ACCEPTED, 0),
+            dead=counts.get(OutboxState.DEAD, 0),
+            oldest_pending_age_s=age,
+            last_error=last_error,
+            last_success_at=None if last_success is None else _aware(last_success),
+        )
+
+    def item(self, txn_id: str) -> OutboxItemView | None:
+        with Session(self._engine) as s:
+            row = s.scalar(select(OutboxItem).where(OutboxItem.txn_id == txn_id))
+            if row is None:
+                return None
+            return OutboxItemView(
+                row.txn_id, row.seq, row.state, row.attempts, row.core_ref, row.last_error
+            )
+
+    def due_batch(self, limit: int, *, force: bool = False) -> list[OutboxEntry]:
+        """The next items to send, without claiming them (for inspection and the CLI)."""
+        with Session(self._engine) as s:
+            return [_entry(r) for r in self._due_rows(s, limit, force)]
+
+    def next_due_in(self) -> float | None:
+        """Seconds until the head pending item may be sent (0 if now); None if nothing waits."""
+        with Session(self._engine) as s:
+            head = s.scalar(
+                select(OutboxItem.next_attempt_at)
+                .where(OutboxItem.state == OutboxState.PENDING)
+                .order_by(OutboxItem.seq)
+                .limit(1)
+            )
+        if head is None:
+            return None
+        return max(0.0, (_aware(head) - self._clock.now()).total_seconds())
+
+    # -- worker helpers ----------------------------------------------------------------------
+
+    def claim_batch(self, limit: int, *, force: bool = False) -> list[OutboxEntry]:
+        """Marks the due head of the queue in_flight (committed) and returns it, in seq order."""
+        now = self._clock.now()
+        with self._write() as s:
+            rows = self._due_rows(s, limit, force)
+            for row in rows:
+                row.state = OutboxState.IN_FLIGHT
+                row.attempts += 1
+                row.updated_at = now
+            return [_entry(r) for r in rows]
+
+    def mark_accepted(self, results: Sequence[tuple[str, str]]) -> None:
+        """(txn_id, core_ref) pairs the core holds, as accepted or duplicate."""
+        now = self._clock.now()
+        with self._write() as s:
+            for txn_id, core_ref in results:
+                s.execute(
+                    update(OutboxItem)
+                    .where(OutboxItem.txn_id == txn_id)
+                    .values(
+                        state=OutboxState.ACCEPTED,
+                        core_ref=core_ref,
+                        last_error=None,
+                        accepted_at=now,
+                        updated_at=now,
+                    )
+                )
+
+    def mark_dead(self, results: Sequence[tuple[str, str, str]]) -> None:
+        """(txn_id, code, message) the core rejected for good."""
+        now = self._clock.now()
+        with self._write() as s:
+            for txn_id, code, message in results:
+                s.execute(
+                    update(OutboxItem)
+                    .where(OutboxItem.txn_id == txn_id)
+                    .values(
+                        state=OutboxState.DEAD,
+                        last_error=f"{code}: {message}"[:500],
+                        updated_at=now,
+                    )
+                )
+
+    def mark_retry(self, txn_ids: Sequence[str], *, error: str, delay_s: float) -> None:
+        """Puts claimed items back to pending, not to be sent again for `delay_s` seconds."""
+        now = self._clock.now()
+        with self._write() as s:
+            s.execute(
+                update(OutboxItem)
+                .where(OutboxItem.txn_id.in_(list(txn_ids)))
+                .where(OutboxItem.state == OutboxState.IN_FLIGHT)
+                .values(
+                    state=OutboxState.PENDING,
+                    last_error=error[:500],
+                    next_attempt_at=now + timedelta(seconds=max(0.0, delay_s)),
+                    updated_at=now,
+                )
+            )
+
+    def recover_in_flight(self) -> int:
+        """Items left in_flight by a killed process go back to pending; the core will answer
+        `duplicate` for any it already holds. Call only when no sync is running."""
+        now = self._clock.now()
+        with self._write() as s:
+            result = s.execute(
+                update(OutboxItem)
+                .where(OutboxItem.state == OutboxState.IN_FLIGHT)
+                .values(state=OutboxState.PENDING, next_attempt_at=now, updated_at=now)
+            )
+            return int(result.rowcount)  # type: ignore[attr-defined]
+
+    # -- internals ---------------------------------------------------------------------------
+
+    def _due_rows(self, s: Session, limit: int, force: bool) -> list[OutboxItem]:
+        """Never overtakes: nothing while a batch is in flight, and only from the lowest pending
+        seq (everything below it is accepted or dead), and only when that head is due."""
+        in_flight = s.scalar(
+            select(func.count())
+            .select_from(OutboxItem)
+            .where(OutboxItem.state == OutboxState.IN_FLIGHT)
+        )
+        if in_flight:
+            return []
+        rows = list(
+            s.scalars(
+                select(OutboxItem)
+                .where(OutboxItem.state == OutboxState.PENDING)
+                .order_by(OutboxItem.seq)
+                .limit(max(1, limit))
+            )
+        )
+        if not rows or (not force and rows[0].next_attempt_at > self._clock.now()):
+            return []
+        return rows
+
+    @contextmanager
+    def _write(self) -> Iterator[Session]:
+        """A write transaction that takes SQLite's write lock up front (BEGIN IMMEDIATE), so a
+        read-then-write never fails with SQLITE_BUSY when the journal commits meanwhile."""
+        with Session(self._engine, expire_on_commit=False) as s, s.begin():
+            if self._sqlite:
+                s.connection().exec_driver_sql("BEGIN IMMEDIATE")
+            yield s
+
+
+def _entry(row: OutboxItem) -> OutboxEntry:
+    return OutboxEntry(row.txn_id, row.seq, row.attempts, json.loads(row.payload))
+
+
+def _aware(moment: datetime) -> datetime:
+    """Aggregates (min/max) may come back naive from SQLite; the outbox stores UTC."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
