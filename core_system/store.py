@@ -52,6 +52,8 @@ class BillerRow(CoreBase):
     partial_allowed: Mapped[bool]
     offline_allowed: Mapped[bool]
     offline_limit: Mapped[str] = mapped_column(String(24))
+    # The order the back office wants billers offered in (most used first), not alphabetical.
+    position: Mapped[int] = mapped_column(default=0)
 
 
 class AccountRow(CoreBase):
@@ -146,9 +148,9 @@ class Store:
     def seed_demo(self) -> None:
         """Inserts the demo billers, accounts and bills that are missing; safe to run again."""
         with self._write_lock, self._sessions.begin() as s:
-            for b in DEMO_BILLERS:
+            for position, b in enumerate(DEMO_BILLERS):
                 if s.get(BillerRow, b.code) is None:
-                    s.add(_biller_row(b))
+                    s.add(_biller_row(b, position))
             s.flush()
             for acc in DEMO_ACCOUNTS:
                 found = s.scalar(
@@ -168,7 +170,10 @@ class Store:
 
     def billers(self) -> list[Biller]:
         with self._sessions() as s:
-            return [_biller(r) for r in s.scalars(select(BillerRow).order_by(BillerRow.code))]
+            return [
+                _biller(r)
+                for r in s.scalars(select(BillerRow).order_by(BillerRow.position, BillerRow.code))
+            ]
 
     def biller(self, code: str) -> Biller | None:
         with self._sessions() as s:
@@ -313,8 +318,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
         cursor.close()
 
 
-def _biller_row(b: Biller) -> BillerRow:
+def _biller_row(b: Biller, position: int) -> BillerRow:
     return BillerRow(
+        position=position,
         code=b.code,
         name_zh=b.name_zh,
         name_en=b.name_en,

@@ -28,11 +28,24 @@ def make_engine(url: str) -> Engine:
     engine = create_engine(url)
     if is_sqlite:
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _begin_immediate)
     return engine
+
+
+def _begin_immediate(connection: Any) -> None:
+    """Takes SQLite's write lock when a transaction starts, not at its first write.
+
+    A journal append reads the previous hash and then inserts; in a deferred transaction another
+    writer committing in between makes the upgrade fail at once with SQLITE_BUSY (busy_timeout
+    cannot help a stale snapshot). Starting IMMEDIATE makes writers queue on busy_timeout instead.
+    """
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     """Runs on every new DB-API connection: PRAGMAs are per connection, not per file."""
+    # Let SQLAlchemy's "begin" event issue BEGIN itself (pysqlite would otherwise defer it).
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     try:
         cursor.execute("PRAGMA journal_mode=WAL")

@@ -60,7 +60,6 @@ class Outbox:
         self._engine = engine
         self._kiosk_id = kiosk_id
         self._clock = clock
-        self._sqlite = engine.dialect.name == "sqlite"
 
     @property
     def kiosk_id(self) -> str:
@@ -292,11 +291,9 @@ class Outbox:
 
     @contextmanager
     def _write(self) -> Iterator[Session]:
-        """A write transaction that takes SQLite's write lock up front (BEGIN IMMEDIATE), so a
+        """A write transaction; make_engine starts every SQLite transaction IMMEDIATE, so a
         read-then-write never fails with SQLITE_BUSY when the journal commits meanwhile."""
         with Session(self._engine, expire_on_commit=False) as s, s.begin():
-            if self._sqlite:
-                s.connection().exec_driver_sql("BEGIN IMMEDIATE")
             yield s
 
 
