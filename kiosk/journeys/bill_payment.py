@@ -241,6 +241,9 @@ class BillPaymentJourney:
         if key is Key.CANCEL:
             self._to_attract()
         elif key in (Key.ENTER, Key.D1):
+            if not self._cash.available():
+                self._notice("cash_unavailable", State.ATTRACT)
+                return
             self._open_cash_session()
 
     def _key_insert(self, key: Key) -> None:

@@ -54,6 +54,10 @@ class CashPort(Protocol):
 
     def denominations_minor(self) -> tuple[int, ...]: ...
 
+    def available(self) -> bool:
+        """True when the acceptor is online and can take notes right now."""
+        ...
+
 
 class PrintPort(Protocol):
     def submit(self, job_id: str, document: Document) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import threading
 
+from drivers.base import DeviceState
 from drivers.cash.base import BanknoteAcceptor
 from drivers.printer.base import PaperStatus, PrintResult, ReceiptPrinter
 from drivers.printer.document import Document
@@ -42,6 +43,9 @@ class CashAdapter:
 
     def denominations_minor(self) -> tuple[int, ...]:
         return self._acceptor.capabilities.denominations_minor
+
+    def available(self) -> bool:
+        return self._acceptor.health().state is DeviceState.ONLINE
 
 
 class PrinterAdapter:

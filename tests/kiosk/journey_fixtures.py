@@ -70,6 +70,7 @@ class FakeLookup:
 class FakeCash:
     ledger: Ledger
     calls: list[tuple[str, int]] = field(default_factory=list)
+    online: bool = True
 
     def _call(self, name: str) -> None:
         # Remember how many journal records were durable when the device was told to act.
@@ -89,6 +90,9 @@ class FakeCash:
 
     def denominations_minor(self) -> tuple[int, ...]:
         return (100, 500, 1000, 2000, 5000, 10000)
+
+    def available(self) -> bool:
+        return self.online
 
     def names(self) -> list[str]:
         return [name for name, _ in self.calls]

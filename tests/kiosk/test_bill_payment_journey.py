@@ -300,3 +300,16 @@ def test_without_billers_the_attract_screen_says_out_of_service(rig: Rig) -> Non
     rig.press(Key.ENTER, "2")
     assert rig.journey.state is State.NOTICE
     assert "not available" in rig.journey.screen().message
+
+
+def test_an_offline_acceptor_is_told_before_any_cash_is_asked_for(rig: Rig) -> None:
+    rig.cash.online = False
+    rig.press(Key.ENTER, "2", "1")
+    rig.type_digits("1234567890")
+    rig.press(Key.ENTER)
+    rig.journey.handle(BillsFetched(rig.lookup.requests[-1][0], (BILL,)))
+    rig.press(Key.ENTER)
+    assert rig.journey.state is State.NOTICE
+    assert "not available" in rig.journey.screen().message
+    assert "You have not been charged" in rig.journey.screen().message
+    assert rig.cash.names() == []
