@@ -1,0 +1,95 @@
+"""What a screen says: the voice rendering of the one ScreenModel.
+
+Every visible text of the screen is in the script (`shows`), paired with how it is spoken
+(`says`): amounts in words, account numbers digit by digit, and each choice as "press 1 for …"
+with the same key the screen shows. Secret input is never spoken, only its length.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import InvalidOperation
+
+from kiosk.i18n import Catalog
+from kiosk.money import SYMBOLS, Money
+from kiosk.screen_model import ScreenModel
+from kiosk.speech.numbers import money_words, spell_digits
+
+_AMOUNT_RE = re.compile(r"(-?)(HK\$|\$|€|¥)([0-9][0-9,]*(?:\.[0-9]+)?)")
+_LONG_DIGITS_RE = re.compile(r"\d{5,}")
+_SYMBOL_CURRENCY = {"¥": "CNY", "$": "USD", "€": "EUR", "HK$": "HKD"}
+
+
+@dataclass(frozen=True)
+class Utterance:
+    shows: str  # the visible text this utterance renders ("" for spoken-only hints)
+    says: str  # the words to speak, in the screen's language
+    lang: str
+
+
+def speakable(text: str, lang: str, currency_hint: str = "CNY") -> str:
+    """Rewrites amounts and long digit runs into words a listener can follow."""
+
+    def amount(match: re.Match[str]) -> str:
+        sign, symbol, number = match.groups()
+        currency = currency_hint if symbol == SYMBOLS.get(currency_hint) else None
+        currency = currency or _SYMBOL_CURRENCY.get(symbol, currency_hint)
+        try:
+            money = Money.parse(sign + number.replace(",", ""), currency)
+        except (InvalidOperation, ValueError, ArithmeticError):
+            return match.group(0)
+        return money_words(money, lang)
+
+    text = _AMOUNT_RE.sub(amount, text)
+    return _LONG_DIGITS_RE.sub(lambda m: spell_digits(m.group(0), lang), text)
+
+
+def screen_script(model: ScreenModel, catalog: Catalog, currency: str = "CNY") -> list[Utterance]:
+    lang = model.lang
+    t = catalog.text
+
+    def line(text: str, says: str | None = None) -> Utterance:
+        return Utterance(text, speakable(says if says is not None else text, lang, currency), lang)
+
+    script = [line(model.title)]
+    script += [line(text) for text in model.body]
+    script += [line(f"{a.label} {a.amount}") for a in model.amounts]
+    if model.input is not None:
+        field = model.input
+        script.append(line(field.label))
+        if field.secret:
+            spoken = t(lang, "voice_entered_secret", count=len(field.value))
+            script.append(Utterance(field.value, spoken, lang))  # "●●●●" shown, length said
+        elif field.value:
+            digits = spell_digits(field.value, lang) if field.value.isdigit() else field.value
+            script.append(
+                Utterance(field.value, t(lang, "voice_entered_digits", digits=digits), lang)
+            )
+        else:
+            script.append(Utterance("", t(lang, "voice_nothing_entered"), lang))
+        if field.hint:
+            script.append(line(field.hint))
+    script += [
+        Utterance(
+            f"{c.key} {c.label}", t(lang, "voice_press_choice", label=c.label, key=c.key), lang
+        )
+        for c in model.choices
+        if c.enabled
+    ]
+    for text in (model.message, model.countdown_text):
+        if text:
+            script.append(line(text))
+    hints = (
+        (model.enter_label, "voice_press_enter"),
+        (model.clear_label, "voice_press_clear"),
+        (model.cancel_label, "voice_press_cancel"),
+    )
+    script += [
+        Utterance(label, t(lang, message_id, label=label), lang)
+        for label, message_id in hints
+        if label
+    ]
+    if model.language_label:
+        script.append(Utterance(model.language_label, t(lang, "voice_press_language"), lang))
+    return script
