@@ -19,8 +19,14 @@ class Key(str, Enum):
     ENTER = "enter"
     CANCEL = "cancel"
     CLEAR = "clear"
-    HELP = "help"
+    HELP = "help"  # repeats the current screen's prompt in voice mode
     LANGUAGE = "language"
+    VOLUME_UP = "volume_up"
+    VOLUME_DOWN = "volume_down"
+    FASTER = "faster"  # speech rate
+    SLOWER = "slower"
+    PRIVACY = "privacy"  # blanks / unblanks the screen (a sighted helper can look)
+    THEME = "theme"  # large-text, high-contrast theme on / off
 
     @property
     def is_digit(self) -> bool:

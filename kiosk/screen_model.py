@@ -24,6 +24,7 @@ class Choice:
     key: str  # the keypad key that picks it ("1".."6"), shown beside it and spoken
     label: str
     enabled: bool = True
+    lang: str = ""  # set when the label is in another language (a language choice)
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,7 @@ class ScreenModel:
     clear_label: str = ""  # label of the Clear action (shown with an input field)
     language_label: str = ""  # label of the language switch, when offered
     private: bool = False  # balances/accounts: on headphones only in voice mode
+    qr: str = ""  # an on-screen receipt: the renderer draws this value as a QR code
 
     def visible_texts(self) -> tuple[str, ...]:
         """Every text a sighted customer can read on this screen, in reading order."""

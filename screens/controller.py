@@ -20,3 +20,10 @@ class KioskController(Protocol):
 
     def current_screen(self) -> ScreenModel:
         """The screen to show right now (used when the window first opens)."""
+
+    def blanked(self) -> bool:
+        """True while the screen must stay blank (voice mode privacy)."""
+
+    @property
+    def large_text(self) -> bool:
+        """True while the customer wants the large-text, high-contrast theme."""

@@ -19,6 +19,12 @@ _SPECIAL: dict[int, Key] = {
     int(Qt.Key.Key_Backspace.value): Key.CLEAR,
     int(Qt.Key.Key_F1.value): Key.HELP,
     int(Qt.Key.Key_F2.value): Key.LANGUAGE,
+    int(Qt.Key.Key_F3.value): Key.PRIVACY,
+    int(Qt.Key.Key_F4.value): Key.THEME,
+    int(Qt.Key.Key_F5.value): Key.VOLUME_DOWN,
+    int(Qt.Key.Key_F6.value): Key.VOLUME_UP,
+    int(Qt.Key.Key_F7.value): Key.SLOWER,
+    int(Qt.Key.Key_F8.value): Key.FASTER,
 }
 
 KEYMAP: dict[int, Key] = {**_DIGITS, **_SPECIAL}

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QCloseEvent, QKeyEvent
-from PySide6.QtWidgets import QMainWindow
+from PySide6.QtWidgets import QMainWindow, QStackedWidget, QWidget
 
 from kiosk.keys import Key
 from screens.controller import KioskController
 from screens.keymap import key_for
 from screens.screen_view import ScreenView
-from screens.theme import Theme
+from screens.theme import Theme, large_text
 
 PUMP_INTERVAL_MS = 50
 
@@ -33,10 +33,18 @@ class KioskWindow(QMainWindow):
         super().__init__()
         self._controller = controller
         self._fullscreen = fullscreen
+        self._themes = (theme, large_text())  # normal, and what Key.THEME switches to
         self.setWindowTitle("Kiosk")
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self._stack = QStackedWidget()
         self.view = ScreenView(self._press, theme)
-        self.setCentralWidget(self.view)
+        # Privacy: while a voice customer uses headphones nothing is shown; keys still work.
+        self.blank = QWidget()
+        self.blank.setObjectName("privacyBlank")
+        self.blank.setStyleSheet("background: #000000;")
+        self._stack.addWidget(self.view)
+        self._stack.addWidget(self.blank)
+        self.setCentralWidget(self._stack)
         self.resize(*size)
         self.view.show_screen(controller.current_screen())
         self._timer = QTimer(self)
@@ -58,8 +66,20 @@ class KioskWindow(QMainWindow):
 
     def _pump(self) -> None:
         model = self._controller.pump()
+        wanted = self._themes[1] if self._controller.large_text else self._themes[0]
+        if wanted is not self.view.theme:
+            self._replace_view(wanted)
+            model = model or self._controller.current_screen()
         if model is not None:
             self.view.show_screen(model)
+        self._stack.setCurrentWidget(self.blank if self._controller.blanked() else self.view)
+
+    def _replace_view(self, theme: Theme) -> None:
+        old = self.view
+        self.view = ScreenView(self._press, theme)
+        self._stack.insertWidget(0, self.view)
+        self._stack.removeWidget(old)
+        old.deleteLater()
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         """Map a physical key to a keypad Key; held keys do not repeat (no double digits)."""

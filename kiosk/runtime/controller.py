@@ -2,20 +2,28 @@
 
 The Qt shell calls `pump()` from a timer on the GUI thread; the headless demo calls it from its
 own loop. Keys may be pressed from any thread: they travel through the bus like device events.
+Voice mode (when wired) sees keys and screens first: speech keys never reach the journey, and
+every new screen is spoken.
 """
 
 from __future__ import annotations
 
+from drivers.sensors.headphone import HeadphoneChanged
 from kiosk.events import EventBus, KeyPressed
 from kiosk.journeys.bill_payment import BillPaymentJourney
 from kiosk.keys import Key
 from kiosk.screen_model import ScreenModel
+from kiosk.voice_mode import VoiceMode
 
 
 class JourneyController:
-    def __init__(self, bus: EventBus, journey: BillPaymentJourney) -> None:
+    def __init__(
+        self, bus: EventBus, journey: BillPaymentJourney, voice: VoiceMode | None = None
+    ) -> None:
         self._bus = bus
         self.journey = journey
+        self.voice = voice
+        self.large_text = False  # the high-contrast, large-text theme, toggled by Key.THEME
         self._shown: ScreenModel | None = None
 
     def press(self, key: Key) -> None:
@@ -24,15 +32,41 @@ class JourneyController:
     def pump(self) -> ScreenModel | None:
         """Handles every pending event and due timeout; returns the screen when it changed."""
         for event in self._bus.drain():
-            self.journey.handle(event)
+            self._dispatch(event)
+        if self.voice is not None and self.voice.abandoned():
+            self.journey.timeout_factor = 1.0
+            self.journey.abandon()
         self.journey.tick()
         model = self.journey.screen()
-        if model != self._shown:
-            self._shown = model
-            return model
-        return None
+        if model == self._shown:
+            return None
+        if self.voice is not None:
+            if model.screen_id == "attract" and self._shown is not None:
+                self.voice.session_ended()
+            self.voice.screen_updated(self._shown, model)
+        self._shown = model
+        return model
 
     def current_screen(self) -> ScreenModel:
         if self._shown is None:
             self._shown = self.journey.screen()
         return self._shown
+
+    def blanked(self) -> bool:
+        """True while the screen must stay blank for a voice-mode customer's privacy."""
+        return self.voice is not None and self.voice.blanked
+
+    def _dispatch(self, event: object) -> None:
+        voice = self.voice
+        if isinstance(event, HeadphoneChanged):
+            if voice is not None:
+                voice.headphones(event.inserted, self.journey.screen())
+                self.journey.timeout_factor = voice.config.timeout_factor if voice.active else 1.0
+            return
+        if isinstance(event, KeyPressed):
+            if voice is not None and voice.key(event.key, self.journey.screen()):
+                return
+            if event.key is Key.THEME:
+                self.large_text = not self.large_text
+                return
+        self.journey.handle(event)

@@ -70,13 +70,10 @@ def screen_script(model: ScreenModel, catalog: Catalog, currency: str = "CNY") -
             script.append(Utterance("", t(lang, "voice_nothing_entered"), lang))
         if field.hint:
             script.append(line(field.hint))
-    script += [
-        Utterance(
-            f"{c.key} {c.label}", t(lang, "voice_press_choice", label=c.label, key=c.key), lang
-        )
-        for c in model.choices
-        if c.enabled
-    ]
+    for c in model.choices:
+        if c.enabled:  # a language choice is offered in its own language
+            said = t(c.lang or lang, "voice_press_choice", label=c.label, key=c.key)
+            script.append(Utterance(f"{c.key} {c.label}", said, c.lang or lang))
     for text in (model.message, model.countdown_text):
         if text:
             script.append(line(text))

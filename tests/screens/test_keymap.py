@@ -32,6 +32,12 @@ def test_numpad_digits_map_like_top_row(n: int) -> None:
         (Qt.Key.Key_Backspace, Key.CLEAR),
         (Qt.Key.Key_F1, Key.HELP),
         (Qt.Key.Key_F2, Key.LANGUAGE),
+        (Qt.Key.Key_F3, Key.PRIVACY),
+        (Qt.Key.Key_F4, Key.THEME),
+        (Qt.Key.Key_F5, Key.VOLUME_DOWN),
+        (Qt.Key.Key_F6, Key.VOLUME_UP),
+        (Qt.Key.Key_F7, Key.SLOWER),
+        (Qt.Key.Key_F8, Key.FASTER),
     ],
 )
 def test_function_keys(qt_key: Qt.Key, expected: Key) -> None:
@@ -39,6 +45,6 @@ def test_function_keys(qt_key: Qt.Key, expected: Key) -> None:
     assert key_for(int(qt_key.value)) == expected  # plain int codes from QKeyEvent.key()
 
 
-@pytest.mark.parametrize("qt_key", [Qt.Key.Key_A, Qt.Key.Key_Space, Qt.Key.Key_Tab, Qt.Key.Key_F3])
+@pytest.mark.parametrize("qt_key", [Qt.Key.Key_A, Qt.Key.Key_Space, Qt.Key.Key_Tab, Qt.Key.Key_F12])
 def test_other_keys_mean_nothing(qt_key: Qt.Key) -> None:
     assert key_for(qt_key) is None

@@ -26,6 +26,8 @@ class FakeController:
         self.pressed: list[Key] = []
         self.queued: list[ScreenModel] = []
         self.pumps = 0
+        self.blank = False
+        self.large_text = False
 
     def press(self, key: Key) -> None:
         self.pressed.append(key)
@@ -36,6 +38,9 @@ class FakeController:
 
     def current_screen(self) -> ScreenModel:
         return WELCOME
+
+    def blanked(self) -> bool:
+        return self.blank
 
 
 @pytest.fixture
@@ -117,3 +122,23 @@ def test_demo_panel_runs_actions_and_survives_failures(qtbot) -> None:
     assert calls == [100]
     qtbot.mouseClick(panel.buttons[1], Qt.MouseButton.LeftButton)
     assert "validator jammed" in panel.status.text()
+
+
+def test_privacy_blanks_the_screen_and_a_key_still_reaches_the_journey(setup, qtbot) -> None:
+    window, controller = setup
+    controller.blank = True
+    qtbot.waitUntil(lambda: window._stack.currentWidget() is window.blank, timeout=2000)
+    qtbot.keyClick(window, Qt.Key.Key_5)
+    assert controller.pressed[-1] is Key.D5
+    controller.blank = False
+    qtbot.waitUntil(lambda: window._stack.currentWidget() is window.view, timeout=2000)
+
+
+def test_the_theme_key_switches_to_large_high_contrast_text(setup, qtbot) -> None:
+    window, controller = setup
+    normal = window.view.theme
+    controller.large_text = True
+    qtbot.waitUntil(lambda: window.view.theme is not normal, timeout=2000)
+    assert window.view.theme.body_px > normal.body_px
+    title = window.view.findChild(QLabel, "title")
+    assert title is not None and title.text() == WELCOME.title
