@@ -61,6 +61,7 @@ class ScreenModel:
     cancel_label: str = ""  # label of the Cancel action when it does something
     clear_label: str = ""  # label of the Clear action (shown with an input field)
     language_label: str = ""  # label of the language switch, when offered
+    theme_label: str = ""  # label of the large-text switch, when offered
     private: bool = False  # balances/accounts: on headphones only in voice mode
     qr: str = ""  # an on-screen receipt: the renderer draws this value as a QR code
 
@@ -74,6 +75,7 @@ class ScreenModel:
             texts += [line.label, line.amount]
         texts += [self.message, self.countdown_text]
         texts += [self.enter_label, self.cancel_label, self.clear_label, self.language_label]
+        texts += [self.theme_label]
         return tuple(t for t in texts if t)
 
 

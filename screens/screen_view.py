@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QFont
+from PySide6.QtGui import QFont, QFontMetricsF
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QProgressBar,
     QPushButton,
+    QScrollArea,
     QSizePolicy,
     QVBoxLayout,
     QWidget,
@@ -148,9 +149,20 @@ class ScreenView(QWidget):
         left.addStretch(1)
         main.addLayout(left, 1)
         if m.input is not None:
-            main.addWidget(self._keypad(m), 0, Qt.AlignmentFlag.AlignTop)
+            keypad = self._keypad(m)
+            if self._keypad_fits_beside(m.input.value or "0" * 10):
+                main.addWidget(keypad, 0, Qt.AlignmentFlag.AlignTop)
+            else:  # very large text: the number gets the whole width, the keypad goes below
+                left.insertWidget(left.count() - 1, keypad, 0, Qt.AlignmentFlag.AlignLeft)
         body.addLayout(main, 1)
-        col.addWidget(content, 1)
+        # At 200 % text a screen can be taller than the panel: it scrolls, it never clips.
+        scroll = QScrollArea()
+        scroll.setObjectName("contentScroll")
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setWidget(content)
+        col.addWidget(scroll, 1)
         col.addWidget(self._bottom_bar(m))
         return page
 
@@ -177,7 +189,8 @@ class ScreenView(QWidget):
         row.setContentsMargins(20, 16, 24, 16)
         row.setSpacing(20)
         icon = _label(TONE_ICONS[m.tone.value], "messageIcon", wrap=False)
-        icon.setFixedSize(self._theme.badge_px * 3 // 4, self._theme.badge_px * 3 // 4)
+        side = self._theme.badge_px * 3 // 4
+        icon.setMinimumSize(side, side)  # grows with its glyph at large text sizes
         icon.setAlignment(Qt.AlignmentFlag.AlignCenter)
         icon.setAccessibleName(m.tone.value)
         row.addWidget(icon, 0, Qt.AlignmentFlag.AlignTop)
@@ -229,6 +242,13 @@ class ScreenView(QWidget):
             grid.addWidget(button, i % rows, i // rows)
         return grid
 
+    def _keypad_fits_beside(self, sample: str) -> bool:
+        font = QFont(list(self._theme.font_families))
+        font.setPixelSize(self._theme.input_px)
+        needed = QFontMetricsF(font).horizontalAdvance(sample) + 12 * len(sample) + 96
+        keypad = 3 * (self._theme.button_min_height * 4 // 3) + 2 * 14 + 48
+        return needed + keypad <= max(self.width(), 640) - 96
+
     def _keypad(self, m: ScreenModel) -> QFrame:
         """An on-screen PIN-pad layout (1-2-3 on top) so touch users can type as on a keypad."""
         pad = QFrame()
@@ -240,10 +260,14 @@ class ScreenView(QWidget):
             button = self._button(str(n), Key.digit(n), f"keypad_{n}", "keypad")
             grid.addWidget(button, (n - 1) // 3, (n - 1) % 3)
         bottom = [
-            self._button(m.clear_label or "←", Key.CLEAR, "keypad_clear", "keypadClear"),
+            self._button("←", Key.CLEAR, "keypad_clear", "keypadClear"),
             self._button("0", Key.D0, "keypad_0", "keypad"),
-            self._button(m.enter_label or "↵", Key.ENTER, "keypad_enter"),
+            self._button("↵", Key.ENTER, "keypad_enter"),
         ]
+        # Symbols fit the square keys at any text size; the words are in the bottom bar and
+        # in the accessible names (what a screen reader or the voice mode says).
+        bottom[0].setAccessibleName(m.clear_label or "Clear")
+        bottom[2].setAccessibleName(m.enter_label or "Enter")
         bottom[2].setProperty("role", "keypadEnter")
         for col, button in enumerate(bottom):
             grid.addWidget(button, 3, col)
@@ -271,6 +295,8 @@ class ScreenView(QWidget):
             language = self._button(m.language_label, Key.LANGUAGE, "language")
             language.setMinimumWidth(min_width)
             row.addWidget(language)
+        if m.theme_label:  # the same switch as Key.THEME, by touch, on every screen
+            row.addWidget(self._button(m.theme_label, Key.THEME, "theme", "theme"))
         row.addStretch(1)
         if m.input is not None:
             clear = self._button(m.clear_label or "←", Key.CLEAR, "clear")

@@ -192,6 +192,7 @@ def stylesheet(t: Theme) -> str:
         tones
         + f"""
 #screenView {{ background: {t.background}; }}
+#contentScroll, #content {{ background: {t.background}; }}
 QWidget {{ font-family: {t.css_font_family()}; color: {t.text}; }}
 QLabel {{ background: transparent; font-size: {t.body_px}px; }}
 #header {{ background: {t.header_bg}; border-bottom: {b}px solid {t.border}; }}
@@ -209,7 +210,7 @@ QLabel[emphasis="true"] {{ font-weight: 700; font-size: {t.amount_px + 6}px; }}
 #inputHint {{ color: {t.muted}; font-size: {t.small_px}px; }}
 QPushButton {{ font-size: {t.body_px}px; min-height: {t.button_min_height}px;
   border-radius: 14px; padding: 0 28px; }}
-QPushButton[role="choice"], QPushButton[role="keypad"], #language, #clear {{
+QPushButton[role="choice"], QPushButton[role="keypad"], #language, #clear, #theme {{
   background: {t.button_bg}; color: {t.button_text};
   border: {b}px solid {t.button_border}; }}
 QPushButton[role="choice"]:pressed, QPushButton[role="keypad"]:pressed {{
