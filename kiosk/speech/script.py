@@ -14,10 +14,25 @@ from decimal import InvalidOperation
 from kiosk.i18n import Catalog
 from kiosk.money import SYMBOLS, Money
 from kiosk.screen_model import ScreenModel
-from kiosk.speech.numbers import money_words, spell_digits
+from kiosk.speech.numbers import money_words, spell_digits, zh_number
 
 _AMOUNT_RE = re.compile(r"(-?)(HK\$|\$|€|¥)([0-9][0-9,]*(?:\.[0-9]+)?)")
 _LONG_DIGITS_RE = re.compile(r"\d{5,}")
+_DATE_RE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
+_EN_MONTHS = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+]
 _SYMBOL_CURRENCY = {"¥": "CNY", "$": "USD", "€": "EUR", "HK$": "HKD"}
 
 
@@ -42,7 +57,19 @@ def speakable(text: str, lang: str, currency_hint: str = "CNY") -> str:
         return money_words(money, lang)
 
     text = _AMOUNT_RE.sub(amount, text)
+    text = _DATE_RE.sub(lambda m: _date_words(m, lang), text)
     return _LONG_DIGITS_RE.sub(lambda m: spell_digits(m.group(0), lang), text)
+
+
+def _date_words(match: re.Match[str], lang: str) -> str:
+    """2026-11-30 → 二零二六年十一月三十日 / November 30, 2026."""
+    year, month, day = (int(g) for g in match.groups())
+    if not (1 <= month <= 12 and 1 <= day <= 31):
+        return match.group(0)
+    if lang == "zh_CN":
+        year_digits = "".join("零一二三四五六七八九"[int(d)] for d in match.group(1))
+        return f"{year_digits}年{zh_number(month)}月{zh_number(day)}日"
+    return f"{_EN_MONTHS[month - 1]} {day}, {year}"
 
 
 def screen_script(model: ScreenModel, catalog: Catalog, currency: str = "CNY") -> list[Utterance]:
@@ -89,4 +116,6 @@ def screen_script(model: ScreenModel, catalog: Catalog, currency: str = "CNY") -
     ]
     if model.language_label:
         script.append(Utterance(model.language_label, t(lang, "voice_press_language"), lang))
+    if model.theme_label:
+        script.append(Utterance(model.theme_label, t(lang, "voice_press_theme"), lang))
     return script

@@ -76,3 +76,9 @@ def test_secret_input_is_never_spoken_only_its_length() -> None:
     spoken = " ".join(u.says for u in screen_script(model, CATALOG))
     assert "已输入4位" in spoken
     assert "●" not in spoken
+
+
+def test_dates_are_read_as_dates() -> None:
+    assert speakable("Due date: 2026-11-30", "en") == "Due date: November 30, 2026"
+    assert speakable("缴费截止日期: 2026-11-30", "zh_CN") == "缴费截止日期: 二零二六年十一月三十日"
+    assert speakable("Period: 2026-10", "en") == "Period: 2026-10"
