@@ -18,11 +18,18 @@ from kiosk.voice_mode import VoiceMode
 
 class JourneyController:
     def __init__(
-        self, bus: EventBus, journey: BillPaymentJourney, voice: VoiceMode | None = None
+        self,
+        bus: EventBus,
+        journey: BillPaymentJourney,
+        voice: VoiceMode | None = None,
+        *,
+        debounce_s: float = 0.0,
     ) -> None:
         self._bus = bus
         self.journey = journey
         self.voice = voice
+        self.debounce_s = debounce_s  # worn keypads bounce; tremor repeats a press
+        self._last_key: tuple[Key, float] | None = None
         self.large_text = False  # the high-contrast, large-text theme, toggled by Key.THEME
         self._shown: ScreenModel | None = None
 
@@ -56,6 +63,12 @@ class JourneyController:
         """True while the screen must stay blank for a voice-mode customer's privacy."""
         return self.voice is not None and self.voice.blanked
 
+    def _bounced(self, key: Key) -> bool:
+        """The same key again within the debounce window is one press, not two."""
+        now = self.journey.clock.monotonic()
+        last, self._last_key = self._last_key, (key, now)
+        return last is not None and last[0] is key and now - last[1] < self.debounce_s
+
     def _dispatch(self, event: object) -> None:
         voice = self.voice
         if isinstance(event, HeadphoneChanged):
@@ -64,6 +77,8 @@ class JourneyController:
                 self.journey.timeout_factor = voice.config.timeout_factor if voice.active else 1.0
             return
         if isinstance(event, KeyPressed):
+            if self._bounced(event.key):
+                return
             if voice is not None and voice.key(event.key, self.journey.screen()):
                 return
             if event.key is Key.THEME:

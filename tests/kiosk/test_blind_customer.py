@@ -195,3 +195,21 @@ def test_headphones_out_pauses_speech_and_an_abandoned_session_ends_safely(
         assert not controller.blanked(), "the screen comes back for the next customer"
     finally:
         speech.stop()
+
+
+def test_key_debounce_turns_a_bounce_into_one_press(tmp_path: Path) -> None:
+    rig = make_rig(tmp_path)
+    bus = EventBus()
+    controller = JourneyController(bus, rig.journey, debounce_s=0.15)
+    for key in (Key.ENTER, Key.D2, Key.D1):
+        controller.press(key)
+        controller.pump()
+        rig.clock.advance(1)
+    controller.press(Key.D1)
+    controller.press(Key.D1)  # a bounce: same key, same instant
+    controller.pump()
+    assert rig.journey.session.account == "1"
+    rig.clock.advance(0.2)
+    controller.press(Key.D1)  # a deliberate second press
+    controller.pump()
+    assert rig.journey.session.account == "11"
