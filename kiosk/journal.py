@@ -2,12 +2,14 @@
 
 It lives in the same SQLite file as the outbox so that a money step and its outbox record commit
 in ONE transaction (see Ledger). Each entry carries the hash of the previous one, so an edited,
-deleted or reordered record breaks the chain and `verify_chain` finds it.
+deleted or reordered record breaks the chain and `verify_chain` finds it; the keyed seal
+(journal_seal.py) catches a journal cut short at its end.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from dataclasses import dataclass
 from datetime import datetime
@@ -62,6 +64,7 @@ def append(
     kind: str,
     data: dict[str, Any],
     txn_id: str | None = None,
+    seal_key: bytes | None = None,
 ) -> JournalEntry:
     """Adds one entry inside the caller's transaction (the caller commits)."""
     last = session.execute(
@@ -81,6 +84,8 @@ def append(
     )
     session.add(entry)
     session.flush()
+    if seal_key is not None:
+        _update_seal(session, seal_key, entry.hash)
     return entry
 
 
@@ -95,14 +100,74 @@ def to_record(entry: JournalEntry) -> JournalRecord:
     )
 
 
+class JournalSeal(JournalBase):
+    """A keyed MAC over (record count, head hash), updated in the same transaction as each
+    record. The chain alone cannot show a journal cut short at its end (what remains still
+    chains); the seal can, and rewriting it to match needs the key (from the environment)."""
+
+    __tablename__ = "journal_seal"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)  # always 1
+    count: Mapped[int] = mapped_column(Integer)
+    head: Mapped[str] = mapped_column(String(64))
+    mac: Mapped[str] = mapped_column(String(64))
+
+
+def seal_mac(key: bytes, count: int, head: str) -> str:
+    return hmac.new(key, f"{count}:{head}".encode(), hashlib.sha256).hexdigest()
+
+
+def _update_seal(session: Session, key: bytes, head: str) -> None:
+    seal = session.get(JournalSeal, 1)
+    count = 1 if seal is None else seal.count + 1
+    mac = seal_mac(key, count, head)
+    if seal is None:
+        session.add(JournalSeal(id=1, count=count, head=head, mac=mac))
+    else:
+        seal.count, seal.head, seal.mac = count, head, mac
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    """`problem` is "" when intact, else edited / deleted / reordered / truncated / seal_*."""
+
+    records: int
+    problem: str = ""
+    at_id: int | None = None
+
+    @property
+    def intact(self) -> bool:
+        return not self.problem
+
+
+def _own_hash(entry: JournalEntry) -> str:
+    return entry_hash(
+        entry.prev_hash, entry.at, entry.session_id, entry.txn_id, entry.kind, entry.data
+    )
+
+
 def verify_chain(session: Session) -> int | None:
     """Returns the id of the first entry whose chain link is broken, or None when intact."""
-    prev = GENESIS_HASH
+    return check_chain(session).at_id
+
+
+def check_chain(session: Session, seal_key: bytes | None = None) -> ChainReport:
+    """Walks the chain from the genesis and names the first thing wrong with it."""
+    prev, prev_id, count = GENESIS_HASH, 0, 0
     for entry in session.execute(select(JournalEntry).order_by(JournalEntry.id)).scalars():
-        expected = entry_hash(
-            prev, entry.at, entry.session_id, entry.txn_id, entry.kind, entry.data
-        )
-        if entry.prev_hash != prev or entry.hash != expected:
-            return entry.id
-        prev = entry.hash
-    return None
+        if entry.hash != _own_hash(entry):
+            return ChainReport(count, "edited", entry.id)
+        if entry.prev_hash != prev:
+            problem = "deleted" if entry.id != prev_id + 1 else "reordered"
+            return ChainReport(count, problem, entry.id)
+        prev, prev_id, count = entry.hash, entry.id, count + 1
+    if seal_key is None:
+        return ChainReport(count)
+    seal = session.get(JournalSeal, 1)
+    if seal is None:
+        return ChainReport(count, "seal_missing" if count else "")
+    if not hmac.compare_digest(seal.mac, seal_mac(seal_key, seal.count, seal.head)):
+        return ChainReport(count, "seal_forged")
+    if seal.count != count or seal.head != prev:
+        return ChainReport(count, "truncated", prev_id or None)
+    return ChainReport(count)

@@ -20,7 +20,10 @@ from offline_queue.outbox import Outbox
 
 
 class Ledger:
-    def __init__(self, engine: Engine, outbox: Outbox, clock: Clock) -> None:
+    def __init__(
+        self, engine: Engine, outbox: Outbox, clock: Clock, *, seal_key: bytes | None = None
+    ) -> None:
+        self._seal_key = seal_key  # seals the journal against truncation (see journal.py)
         self._engine = engine
         self._outbox = outbox
         self._clock = clock
@@ -45,6 +48,7 @@ class Ledger:
                 kind=kind,
                 data=data or {},
                 txn_id=txn_id,
+                seal_key=self._seal_key,
             )
 
     def commit_money(
@@ -78,6 +82,7 @@ class Ledger:
                 kind=kind,
                 data={**data, "seq": seq, "amount": amount.wire()},
                 txn_id=txn_id,
+                seal_key=self._seal_key,
             )
         return seq
 
@@ -91,6 +96,10 @@ class Ledger:
             query = query.where(JournalEntry.txn_id == txn_id)
         with Session(self._engine) as session:
             return [journal.to_record(e) for e in session.execute(query).scalars()]
+
+    def check(self) -> journal.ChainReport:
+        with Session(self._engine) as session:
+            return journal.check_chain(session, self._seal_key)
 
     def verify(self) -> int | None:
         with Session(self._engine) as session:
