@@ -31,3 +31,13 @@ def test_latin_words_inside_mandarin_switch_to_the_english_voice() -> None:
     markup = ssml(Utterance("", "切换到English，请按语言键", "zh_CN"))
     assert '<voice name="en-us">English</voice>' in markup
     assert '<voice name="cmn-latn-pinyin">qie1 huan4 dao4</voice>' in markup
+
+
+def test_engine_choice_explains_why_speech_is_unavailable() -> None:
+    from kiosk.speech.select import choose_engine, has_playback_device
+
+    choice = choose_engine()
+    if has_playback_device():
+        assert choice.available and choice.reason == ""
+    else:  # this machine has no sound card: the reason reaches the technician, not silence
+        assert not choice.available and "sound card" in choice.reason
