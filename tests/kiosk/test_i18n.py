@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from string import Formatter
+
 import pytest
 
 from kiosk.i18n import LANGUAGES, load_catalog
@@ -12,17 +14,11 @@ def test_every_message_has_every_language_and_formats() -> None:
     catalog = load_catalog()
     for message_id in catalog.ids():
         for lang in LANGUAGES:
-            text = catalog.text(
-                lang,
-                message_id,
-                biller="国家电网",
-                amount="¥1.00",
-                account="1",
-                notes="1",
-                reference="R",
-                seconds=5,
-            )
+            template = catalog.messages[message_id][lang]
+            names = {field for _, field, _, _ in Formatter().parse(template) if field}
+            text = catalog.text(lang, message_id, **dict.fromkeys(names, "1"))
             assert text.strip(), f"{message_id} is empty in {lang}"
+            assert "{" not in text, f"{message_id} has an unfilled placeholder in {lang}"
 
 
 def test_chinese_texts_are_chinese_and_english_texts_are_not() -> None:
