@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from kiosk.keys import Key
 from kiosk.screen_model import Choice, InputField, ScreenModel
+from screens.qr_view import QrView
 from screens.theme import Theme, stylesheet
 
 # Icon beside every message so the tone never depends on colour alone.
@@ -142,6 +143,8 @@ class ScreenView(QWidget):
             left.addWidget(_label(line, "body", "body"))
         if m.amounts:
             left.addWidget(self._amounts(m))
+        if m.qr:  # the receipt on screen when the printer could not print it
+            left.addWidget(QrView(m.qr, side=max(240, self._theme.body_px * 8)))
         if m.input is not None:
             left.addLayout(self._input(m.input))
         if m.choices:

@@ -242,3 +242,25 @@ def test_render_png_is_not_blank(qapp, tmp_path: Path, model, theme) -> None:
     assert (image.width(), image.height()) == (1280, 1024)
     colours = {image.pixel(x, y) for x in range(0, 1280, 7) for y in range(0, 1024, 7)}
     assert len(colours) > 20  # text and buttons drawn, not a flat fill
+
+
+def test_an_on_screen_receipt_is_a_scannable_qr_of_the_reference(make_view, qapp) -> None:
+    from PySide6.QtWidgets import QWidget
+
+    from screens.qr_view import QrView
+
+    model = ScreenModel(
+        screen_id="thank_you", lang="en", title="Thank you", qr="demo-kiosk-01-000007"
+    )
+    view, _ = make_view(model)
+    qr = view.findChild(QWidget, "qrCode")
+    assert isinstance(qr, QrView) and qr.data == "demo-kiosk-01-000007"
+    image = qr.grab().toImage()
+    dark = sum(
+        1
+        for x in range(0, image.width(), 4)
+        for y in range(0, image.height(), 4)
+        if image.pixelColor(x, y).lightness() < 128
+    )
+    assert dark > 50, "the code is drawn"
+    assert image.pixelColor(2, 2).lightness() > 200, "with a white quiet zone"
