@@ -1,0 +1,83 @@
+"""The services menu: attract → language → menu → a service → attract, and who gets which event."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from drivers.cash.base import NoteCredited
+from kiosk.events import KeyPressed
+from kiosk.i18n import load_catalog
+from kiosk.journeys.bill_payment import State
+from kiosk.journeys.kiosk_session import KioskSession, MenuEntry, SessionState
+from kiosk.journeys.ports import BillsFetched
+from kiosk.keys import Key
+from tests.kiosk.journey_fixtures import BILL, Rig, make_rig
+
+
+def _session(rig: Rig) -> KioskSession:
+    return KioskSession(
+        entries=(MenuEntry("service_pay_bill", rig.journey),),
+        fallback=rig.journey,
+        catalog=load_catalog(),
+        clock=rig.clock,
+        timeouts=rig.journey.timeouts,
+        default_language="zh_CN",
+    )
+
+
+def _press(session: KioskSession, *keys: Key | str) -> None:
+    for key in keys:
+        session.handle(KeyPressed(Key(key) if isinstance(key, str) else key))
+
+
+def test_menu_starts_the_bill_payment_in_the_chosen_language_and_returns_to_attract(
+    tmp_path: Path,
+) -> None:
+    rig = make_rig(tmp_path)
+    session = _session(rig)
+    assert session.screen().screen_id == "attract"
+    _press(session, Key.ENTER, "2")
+    menu = session.screen()
+    assert menu.screen_id == "menu" and menu.title == "Choose a service"
+    assert [c.label for c in menu.choices] == ["Pay a utility bill"]
+    _press(session, "1")
+    assert session.state is SessionState.SERVICE
+    assert session.screen().screen_id == "choose_biller"
+    assert session.screen().title == "Choose what to pay"
+    _press(session, Key.CANCEL)
+    assert rig.journey.state is State.ATTRACT
+    assert session.state is SessionState.ATTRACT and session.active is None
+
+
+def test_cash_events_between_customers_go_to_the_fallback_and_are_accounted(
+    tmp_path: Path,
+) -> None:
+    rig = make_rig(tmp_path)
+    session = _session(rig)
+    session.handle(NoteCredited("cash", 3, 1000, "CNY"))
+    assert rig.outbox.status().pending == 1, "an unexpected note is queued and flagged"
+
+
+def test_results_reach_the_active_service_and_the_menu_times_out(tmp_path: Path) -> None:
+    rig = make_rig(tmp_path)
+    session = _session(rig)
+    _press(session, Key.ENTER, "1", "1", "1")
+    _press(session, *"1234567890", Key.ENTER)
+    session.handle(BillsFetched(rig.lookup.requests[-1][0], (BILL,)))
+    assert session.screen().screen_id == "bill_details"
+    other = make_rig(tmp_path / "other")
+    idle = _session(other)
+    _press(idle, Key.ENTER)
+    other.clock.advance(idle.timeouts.menu - idle.timeouts.warning + 1)
+    idle.tick()
+    assert idle.screen().countdown is not None
+    other.clock.advance(idle.timeouts.warning)
+    idle.tick()
+    assert idle.state is SessionState.ATTRACT
+
+
+def test_without_any_available_service_the_attract_screen_says_so(tmp_path: Path) -> None:
+    rig = make_rig(tmp_path)
+    rig.lookup.listed = ()
+    session = _session(rig)
+    assert "out of service" in session.screen().message
