@@ -32,3 +32,13 @@ class SyncFailed:
 
     code: str
     retry_in_s: float
+
+
+@dataclass(frozen=True)
+class TechnicianAlert:
+    """Something only a person can fix: a dead letter, a refused credential, a TLS/pin failure,
+    a reconciliation difference. Shown in maintenance mode and sent with telemetry."""
+
+    code: str
+    message: str
+    txn_id: str | None = None

@@ -15,6 +15,7 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 
 import requests
+from requests.adapters import HTTPAdapter
 
 from kiosk.errors import CoreError
 
@@ -35,11 +36,17 @@ class CoreHttp:
         connect_timeout: float = 3.05,
         read_timeout: float = 10,
         verify: bool | str = True,
+        pin_sha256: str = "",
     ) -> None:
+        """`verify`: True (system CAs, the default), a CA bundle path, or False (loopback tests
+        only). `pin_sha256`: the core's leaf certificate SHA-256 fingerprint (hex, colons
+        allowed); checked on every new TLS connection on top of CA verification."""
         self._base = base_url.rstrip("/")
         self._timeout = (connect_timeout, read_timeout)
         self._session = requests.Session()
         self._session.verify = verify
+        if pin_sha256:
+            self._session.mount("https://", PinnedAdapter(pin_sha256))
         self._session.trust_env = False  # a proxy from the environment must not see the token
         self._session.headers.update(
             {
@@ -71,6 +78,11 @@ class CoreHttp:
                 allow_redirects=False,
                 **kwargs,
             )
+        except requests.exceptions.SSLError as exc:
+            # Wrong certificate or pin: possibly an interception; keep the money queued, alert.
+            raise CoreError(
+                f"{method} {path}: TLS verification failed", code="CORE_TLS_FAILED", transient=True
+            ) from exc
         except requests.Timeout as exc:
             raise CoreError(
                 f"{method} {path}: timed out", code="CORE_TIMEOUT", transient=True
@@ -85,6 +97,23 @@ class CoreHttp:
             ) from exc
         with response:
             return _classify(method, path, response)
+
+
+class PinnedAdapter(HTTPAdapter):
+    """Certificate pinning: urllib3 compares the peer's leaf certificate fingerprint on every
+    handshake (after the usual chain and host-name checks) and refuses the connection on a
+    mismatch, before a byte of the request (or the bearer token) is sent."""
+
+    def __init__(self, pin_sha256: str) -> None:
+        pin = pin_sha256.replace(":", "").strip().lower()
+        if not re.fullmatch(r"[0-9a-f]{64}", pin):
+            raise ValueError("pin_sha256 must be 64 hex digits (a SHA-256 fingerprint)")
+        self._pin = pin
+        super().__init__()
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        kwargs["assert_fingerprint"] = self._pin
+        super().init_poolmanager(*args, **kwargs)
 
 
 def _classify(method: str, path: str, response: requests.Response) -> Any:

@@ -16,12 +16,24 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, func, select, update
+from sqlalchemy import Engine, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from kiosk.clock import Clock, rfc3339
 from kiosk.money import Money
 from offline_queue.models import OutboxItem, OutboxState, QueueBase, SeqCounter
+
+# Built once: the hot path of every payment runs plain Core statements on the connection of the
+# caller's transaction (no ORM unit of work, no per-call statement construction).
+_SEQ = SeqCounter.__table__
+_BUMP_SEQ = (
+    update(_SEQ)
+    .where(_SEQ.c.kiosk_id == bindparam("kiosk"))
+    .values(last_seq=_SEQ.c.last_seq + 1)
+    .returning(_SEQ.c.last_seq)
+)
+_FIRST_SEQ = insert(_SEQ)
+_INSERT_ITEM = insert(OutboxItem.__table__)
 
 
 @dataclass(frozen=True)
@@ -83,8 +95,8 @@ class Outbox:
     ) -> int:
         """Queues one transaction inside the caller's transaction; returns its seq.
 
-        The counter is bumped with an UPDATE before anything is read, so the first statement takes
-        SQLite's write lock and two concurrent enqueues can never read the same last_seq.
+        The counter is bumped with UPDATE ... RETURNING before anything is read, so the first
+        statement takes SQLite's write lock and two concurrent enqueues never see the same seq.
         """
         if not isinstance(amount, Money):
             raise TypeError("amount must be Money")
@@ -92,18 +104,11 @@ class Outbox:
             raise ValueError("created_at must be timezone-aware")
         if str(uuid.UUID(txn_id)) != txn_id.lower():
             raise ValueError(f"txn_id must be a canonical UUID, got {txn_id!r}")
-        bumped = session.execute(
-            update(SeqCounter)
-            .where(SeqCounter.kiosk_id == self._kiosk_id)
-            .values(last_seq=SeqCounter.last_seq + 1)
-        )
-        if bumped.rowcount == 0:  # type: ignore[attr-defined]
-            session.add(SeqCounter(kiosk_id=self._kiosk_id, last_seq=1))
-            session.flush()
-        seq = session.scalar(
-            select(SeqCounter.last_seq).where(SeqCounter.kiosk_id == self._kiosk_id)
-        )
-        assert seq is not None
+        conn = session.connection()
+        seq = conn.execute(_BUMP_SEQ, {"kiosk": self._kiosk_id}).scalar()
+        if seq is None:  # the kiosk's first transaction ever
+            conn.execute(_FIRST_SEQ, {"kiosk_id": self._kiosk_id, "last_seq": 1})
+            seq = 1
         payload = {
             "txn_id": txn_id,
             "kiosk_id": self._kiosk_id,
@@ -116,20 +121,20 @@ class Outbox:
             "details": details,
         }
         now = self._clock.now()
-        session.add(
-            OutboxItem(
-                txn_id=txn_id,
-                seq=seq,
-                type=type,
-                payload=json.dumps(payload, ensure_ascii=False, sort_keys=True),
-                state=OutboxState.PENDING,
-                attempts=0,
-                next_attempt_at=now,
-                created_at=created_at,
-                updated_at=now,
-            )
+        conn.execute(
+            _INSERT_ITEM,
+            {
+                "txn_id": txn_id,
+                "seq": seq,
+                "type": type,
+                "payload": json.dumps(payload, ensure_ascii=False, sort_keys=True),
+                "state": OutboxState.PENDING,
+                "attempts": 0,
+                "next_attempt_at": now,
+                "created_at": created_at,
+                "updated_at": now,
+            },
         )
-        session.flush()
         return seq
 
     # -- read side -------------------------------------------------------------------------
@@ -253,14 +258,17 @@ class Outbox:
                 )
             )
 
-    def recover_in_flight(self) -> int:
+    def recover_in_flight(self, *, older_than_s: float = 0.0) -> int:
         """Items left in_flight by a killed process go back to pending; the core will answer
-        `duplicate` for any it already holds. Call only when no sync is running."""
+        `duplicate` for any it already holds. With `older_than_s` only items claimed that long
+        ago (a tool running next to a live kiosk leaves a live batch alone)."""
         now = self._clock.now()
+        cutoff = now - timedelta(seconds=max(0.0, older_than_s))
         with self._write() as s:
             result = s.execute(
                 update(OutboxItem)
                 .where(OutboxItem.state == OutboxState.IN_FLIGHT)
+                .where(OutboxItem.updated_at <= cutoff)
                 .values(state=OutboxState.PENDING, next_attempt_at=now, updated_at=now)
             )
             return int(result.rowcount)  # type: ignore[attr-defined]

@@ -13,19 +13,30 @@ from __future__ import annotations
 import logging
 import random
 import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from kiosk.clock import Clock
 from kiosk.errors import CoreError
-from offline_queue.events import SyncFailed, TransactionAccepted, TransactionDead
+from offline_queue.events import (
+    SyncFailed,
+    TechnicianAlert,
+    TransactionAccepted,
+    TransactionDead,
+)
 from offline_queue.http import CoreHttp
 from offline_queue.outbox import Outbox, OutboxEntry
+from offline_queue.replies import TRANSACTIONS_PATH, parse_results
 
 logger = logging.getLogger(__name__)
 
-TRANSACTIONS_PATH = "/v1/transactions"
+# The core answered, but this request broke it (a 500 or an off-contract reply): maybe one
+# poison item (isolate, then park it). 502/504 are gateways failing to reach it: an outage.
+_ITEM_SUSPECT = frozenset({"CORE_REPLY_INVALID", "SYNC_INTERNAL"})
+# Only a person can fix these: back off to the cap and raise an alert.
+_NEEDS_PERSON = frozenset({"CORE_UNAUTHORIZED", "CORE_TLS_FAILED"})
 
 
 @dataclass(frozen=True)
@@ -54,8 +65,13 @@ class SyncWorker:
         backoff_base: float = 1.0,
         backoff_cap: float = 60.0,
         idle_poll_s: float = 30.0,
+        probe_interval_s: float = 5.0,
+        poison_after: int = 8,
         rng: random.Random | None = None,
     ) -> None:
+        """`probe_interval_s`: while backing off from an unreachable core, ask /v1/health this
+        often and resume at once when it answers. `poison_after`: consecutive failures of an
+        item sent alone (5xx, invalid reply) after which it is parked as a dead letter."""
         self._outbox = outbox
         self._http = http
         self._clock = clock
@@ -64,6 +80,13 @@ class SyncWorker:
         self._base = backoff_base
         self._cap = backoff_cap
         self._idle_poll_s = idle_poll_s
+        self._probe_s = probe_interval_s
+        self._poison_after = max(1, poison_after)
+        # Set after parking a poison item, cleared by the next acceptance: a core that fails on
+        # everything is an outage, not a queue of poison, and must not empty the queue into dead.
+        self._poison_parked = False
+        self._suspect: dict[str, int] = {}  # txn_id -> consecutive solo 5xx/invalid replies
+        self._probe_core = False
         self._rng = rng or random.Random()
         self._lock = threading.Lock()  # one sync at a time, thread or caller
         self._wakeup = threading.Event()
@@ -115,7 +138,7 @@ class SyncWorker:
                 reply = self._http.post_json(
                     TRANSACTIONS_PATH, {"transactions": [e.payload for e in batch]}
                 )
-                results = _parse_results(reply, batch)
+                results = parse_results(reply, batch)
             except CoreError as exc:
                 return self._request_failed(batch, exc)
             except Exception:
@@ -142,8 +165,14 @@ class SyncWorker:
                 events.append(TransactionAccepted(entry.txn_id, result["core_ref"], duplicate))
         self._outbox.mark_accepted(accepted)
         self._outbox.mark_dead(dead)
+        self._probe_core = False
+        if accepted:
+            self._poison_parked = False
+            self._suspect.clear()
         for event in events:
             self._publish(event)
+        for txn_id, code, message in dead:
+            self._publish(TechnicianAlert(code, f"dead letter: {message}"[:200], txn_id))
         for txn_id, code, _ in dead:
             logger.error("outbox item %s rejected by the core: %s (dead letter)", txn_id, code)
         return SyncReport(
@@ -154,25 +183,57 @@ class SyncWorker:
         )
 
     def _request_failed(self, batch: Sequence[OutboxEntry], exc: CoreError) -> SyncReport:
-        if not exc.transient and exc.code != "CORE_UNAUTHORIZED":
+        self._probe_core = False
+        if not exc.transient and exc.code not in _NEEDS_PERSON:
             if len(batch) == 1:  # the request itself is poison: dead-letter that item
-                entry = batch[0]
-                self._outbox.mark_dead([(entry.txn_id, exc.code, str(exc))])
-                self._publish(TransactionDead(entry.txn_id, exc.code, str(exc)))
-                return SyncReport(sent=1, dead=1)
+                return self._park(batch[0], exc.code, str(exc))
             self._solo_left = len(batch)
             delay = 0.0
-        elif exc.code == "CORE_UNAUTHORIZED":
+        elif exc.code in _NEEDS_PERSON:
             delay = self._cap  # needs a technician; do not hammer the core meanwhile
+            self._publish(TechnicianAlert(exc.code, str(exc)[:200]))
         elif exc.retry_after is not None:
             delay = exc.retry_after
         else:
+            if exc.status == 500 or exc.code in _ITEM_SUSPECT:
+                if len(batch) == 1 and self._is_poison(batch[0]):
+                    return self._park(batch[0], "POISON_ITEM", f"{exc.code}: {exc}")
+                self._solo_left = max(self._solo_left, len(batch))
+            else:
+                self._probe_core = True  # unreachable: watch /v1/health to resume at once
             failures = max(e.attempts for e in batch) - 1
             delay = self._rng.uniform(0, min(self._cap, self._base * 2 ** min(failures, 32)))
         self._outbox.mark_retry([e.txn_id for e in batch], error=str(exc), delay_s=delay)
         logger.warning("sync failed (%s); retry in %.1fs", exc.code, delay)
         self._publish(SyncFailed(exc.code, delay))
         return SyncReport(sent=len(batch), error_code=exc.code, retry_in_s=delay)
+
+    def _is_poison(self, entry: OutboxEntry) -> bool:
+        """Sent alone `poison_after` times in a row, the core failing on it each time while its
+        health check says it is fine, and no item parked since the last success (a core that
+        fails on everything is an outage: it must not empty the queue into dead letters)."""
+        failures = self._suspect.get(entry.txn_id, 0) + 1
+        self._suspect = {entry.txn_id: failures}
+        if failures < self._poison_after or self._poison_parked:
+            return False
+        return self._core_healthy()
+
+    def _park(self, entry: OutboxEntry, code: str, message: str) -> SyncReport:
+        """Dead-letters one item so the rest of the queue moves on; a technician decides."""
+        self._poison_parked = self._poison_parked or code == "POISON_ITEM"
+        self._solo_left = max(0, self._solo_left - 1)
+        self._outbox.mark_dead([(entry.txn_id, code, message)])
+        logger.error("outbox item %s parked as a dead letter: %s", entry.txn_id, code)
+        self._publish(TransactionDead(entry.txn_id, code, message))
+        self._publish(TechnicianAlert(code, f"dead letter: {message}"[:200], entry.txn_id))
+        return SyncReport(sent=1, dead=1)
+
+    def _core_healthy(self) -> bool:
+        try:
+            reply = self._http.get_json("/v1/health")
+        except CoreError:
+            return False
+        return isinstance(reply, dict) and reply.get("status") == "ok"
 
     def _publish(self, event: object) -> None:
         try:
@@ -198,34 +259,23 @@ class SyncWorker:
                 wait = self._idle_poll_s if due is None else min(due, self._idle_poll_s)
                 if not report.sent:
                     wait = max(wait, 0.5)  # head due but not claimable: do not spin
+                if self._probe_core and due is not None:
+                    self._wait_probing(wait)  # unreachable core, money waiting: watch for it
+                    continue
             self._wakeup.wait(wait)
 
-
-def _parse_results(reply: Any, batch: Sequence[OutboxEntry]) -> list[dict[str, Any]]:
-    """Checks the reply against CORE_API.md: one result per item, same txn_ids, same order."""
-    results = reply.get("results") if isinstance(reply, dict) else None
-    if not isinstance(results, list) or len(results) != len(batch):
-        raise _invalid("results missing or not one per item")
-    for entry, result in zip(batch, results, strict=True):
-        if not isinstance(result, dict) or result.get("txn_id") != entry.txn_id:
-            raise _invalid("results out of order or for another txn_id")
-        status = result.get("status")
-        if status in ("accepted", "duplicate"):
-            ref = result.get("core_ref")
-            if not isinstance(ref, str) or not ref or len(ref) > 64:
-                raise _invalid(f"no core_ref for {entry.txn_id}")
-        elif status == "rejected":
-            error = result.get("error")
-            if not isinstance(error, dict) or not isinstance(error.get("code"), str):
-                raise _invalid(f"rejection without an error code for {entry.txn_id}")
-            if not isinstance(error.get("message"), str):
-                error["message"] = ""
-        else:
-            raise _invalid(f"unknown status {status!r}")
-    return results
-
-
-def _invalid(message: str) -> CoreError:
-    return CoreError(
-        f"POST {TRANSACTIONS_PATH}: {message}", code="CORE_REPLY_INVALID", transient=True
-    )
+    def _wait_probing(self, wait: float) -> None:
+        """Backs off for `wait` seconds, but asks /v1/health every probe interval (jittered, so
+        a fleet does not probe in step) and syncs at once when the core is back."""
+        deadline = time.monotonic() + wait
+        while not self._stopping.is_set():
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return
+            step = min(left, self._probe_s * self._rng.uniform(0.5, 1.0) or self._probe_s)
+            if self._wakeup.wait(step):
+                return
+            if self._core_healthy():
+                logger.info("core reachable again: syncing now")
+                self._force = True
+                return

@@ -1,0 +1,363 @@
+"""The reference core's API as an OpenAPI 3.0 document, served at GET /openapi.json.
+
+It writes down what CORE_API.md leaves open (reply envelopes, error codes, limits) so a kiosk
+vendor and the property tests (schemathesis) work from one description. Built as plain data:
+no framework, and `openapi_document()` returns a fresh copy each call so no caller can mutate
+what the server serves.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+UUID = "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+AMOUNT = "^[0-9]{1,12}(\\.[0-9]{1,4})?$"
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _error(description: str) -> dict[str, Any]:
+    return _json(_ref("Error"), description)
+
+
+def _retry_after(description: str) -> dict[str, Any]:
+    reply = _error(description)
+    reply["headers"] = {
+        "Retry-After": {
+            "description": "seconds or an HTTP date; the kiosk waits at least this long",
+            "schema": {"type": "string"},
+        }
+    }
+    return reply
+
+
+_AUTH_ERRORS = {
+    "401": _error("unknown kiosk or wrong bearer token (permanent for this credential)"),
+    "405": _error("wrong method"),
+    "429": _retry_after("throttled (transient: honour Retry-After)"),
+    "503": _retry_after("unavailable (transient: honour Retry-After)"),
+}
+
+_SCHEMAS: dict[str, Any] = {
+    "Error": {
+        "type": "object",
+        "required": ["error"],
+        "properties": {
+            "error": {
+                "type": "object",
+                "required": ["code", "message"],
+                "properties": {
+                    "code": {"type": "string", "pattern": "^[A-Z][A-Z0-9_]*$"},
+                    "message": {"type": "string"},
+                },
+            }
+        },
+    },
+    "Money": {
+        "type": "object",
+        "required": ["amount", "currency"],
+        "properties": {
+            "amount": {"type": "string", "pattern": AMOUNT, "example": "125.50"},
+            "currency": {"type": "string", "pattern": "^[A-Z]{3}$", "example": "CNY"},
+        },
+    },
+    "Biller": {
+        "type": "object",
+        "required": ["code", "name", "account_pattern", "min_amount", "max_amount", "offline"],
+        "properties": {
+            "code": {"type": "string"},
+            "name": {
+                "type": "object",
+                "required": ["zh_CN", "en"],
+                "properties": {"zh_CN": {"type": "string"}, "en": {"type": "string"}},
+            },
+            "account_pattern": {"type": "string", "description": "a regular expression"},
+            "min_amount": _ref("Money"),
+            "max_amount": _ref("Money"),
+            "partial_allowed": {"type": "boolean"},
+            "offline": {
+                "type": "object",
+                "required": ["allowed", "limit"],
+                "properties": {"allowed": {"type": "boolean"}, "limit": _ref("Money")},
+            },
+        },
+    },
+    "Bill": {
+        "type": "object",
+        "required": ["bill_id", "biller", "account", "holder", "period", "amount_due", "due_date"],
+        "properties": {
+            "bill_id": {"type": "string"},
+            "biller": {"type": "string"},
+            "account": {"type": "string"},
+            "holder": {"type": "string", "description": "masked"},
+            "period": {"type": "string", "example": "2026-10"},
+            "amount_due": _ref("Money"),
+            "due_date": {"type": "string", "format": "date"},
+        },
+    },
+    "Transaction": {
+        "type": "object",
+        "description": "One money movement made on a kiosk. Items that break these rules are "
+        "answered per item with status `rejected`, never by failing the whole batch.",
+        "required": [
+            "txn_id",
+            "kiosk_id",
+            "seq",
+            "type",
+            "created_at",
+            "amount",
+            "currency",
+            "tender",
+            "details",
+        ],
+        "properties": {
+            "txn_id": {"type": "string", "pattern": UUID, "description": "idempotency key"},
+            "kiosk_id": {"type": "string", "description": "must equal X-Kiosk-Id"},
+            "seq": {"type": "integer", "minimum": 1, "maximum": 2**53},
+            "type": {"type": "string", "pattern": "^[a-z][a-z0-9_]{0,31}$"},
+            "created_at": {"type": "string", "example": "2026-11-23T08:15:00Z"},
+            "amount": {"type": "string", "pattern": AMOUNT},
+            "currency": {"type": "string", "pattern": "^[A-Z]{3}$"},
+            "tender": {"type": "object", "description": "cash: notes; card: masked PAN"},
+            "details": {"type": "object"},
+        },
+    },
+    "TransactionResult": {
+        "type": "object",
+        "required": ["txn_id", "status", "core_ref", "error"],
+        "properties": {
+            "txn_id": {"type": "string", "nullable": True},
+            "status": {"type": "string", "enum": ["accepted", "duplicate", "rejected"]},
+            "core_ref": {"type": "string", "nullable": True},
+            # OpenAPI 3.0 cannot put `nullable` next to `$ref`, hence the one-item allOf.
+            "error": {"nullable": True, "allOf": [_ref("ItemError")]},
+        },
+    },
+    "ItemError": {
+        "type": "object",
+        "required": ["code", "message"],
+        "description": "VALIDATION_FAILED, MONEY_INVALID, KIOSK_MISMATCH, PAN_NOT_MASKED, "
+        "UNKNOWN_BILL, BILL_MISMATCH or IDEMPOTENCY_CONFLICT (same txn_id, other content)",
+        "properties": {"code": {"type": "string"}, "message": {"type": "string"}},
+    },
+}
+
+_DOCUMENT: dict[str, Any] = {
+    "openapi": "3.0.3",
+    "info": {
+        "title": "Kiosk core system (reference implementation)",
+        "version": "1.0.0",
+        "description": "CORE_API.md v1. 400/404/409/422 are permanent; 401/403 permanent for "
+        "the credential; 429/503 with Retry-After and other 5xx are transient.",
+    },
+    "servers": [{"url": "/"}],
+    "security": [{"bearer": [], "kioskId": []}],
+    "components": {
+        "securitySchemes": {
+            "bearer": {"type": "http", "scheme": "bearer"},
+            "kioskId": {"type": "apiKey", "in": "header", "name": "X-Kiosk-Id"},
+        },
+        "schemas": _SCHEMAS,
+    },
+    "paths": {
+        "/v1/health": {
+            "get": {
+                "operationId": "health",
+                "security": [],
+                "responses": {
+                    "200": _json(
+                        {
+                            "type": "object",
+                            "required": ["status", "time"],
+                            "properties": {
+                                "status": {"type": "string", "enum": ["ok"]},
+                                "time": {"type": "string"},
+                            },
+                        },
+                        "the core is up",
+                    ),
+                    "405": _error("wrong method"),
+                },
+            }
+        },
+        "/v1/billers": {
+            "get": {
+                "operationId": "billers",
+                "responses": {
+                    "200": _json(
+                        {
+                            "type": "object",
+                            "required": ["billers"],
+                            "properties": {"billers": {"type": "array", "items": _ref("Biller")}},
+                        },
+                        "billers this kiosk may take payments for, in the order to offer them",
+                    ),
+                    **_AUTH_ERRORS,
+                },
+            }
+        },
+        "/v1/bills": {
+            "get": {
+                "operationId": "bills",
+                "parameters": [
+                    {
+                        "name": "biller",
+                        "in": "query",
+                        "required": True,
+                        "schema": {"type": "string", "pattern": "^[A-Z0-9_]{1,16}$"},
+                    },
+                    {
+                        "name": "account",
+                        "in": "query",
+                        "required": True,
+                        "schema": {"type": "string", "pattern": "^[0-9A-Za-z]{1,32}$"},
+                    },
+                ],
+                "responses": {
+                    "200": _json(
+                        {
+                            "type": "object",
+                            "required": ["bills"],
+                            "properties": {"bills": {"type": "array", "items": _ref("Bill")}},
+                        },
+                        "open bills (empty when nothing is open)",
+                    ),
+                    "400": _error("MISSING_PARAMETER, INVALID_PARAMETER or INVALID_ACCOUNT"),
+                    "404": _error("UNKNOWN_BILLER or UNKNOWN_ACCOUNT"),
+                    **_AUTH_ERRORS,
+                },
+            }
+        },
+        "/v1/transactions": {
+            "post": {
+                "operationId": "postTransactions",
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/json": {
+                            "schema": {
+                                "type": "object",
+                                "required": ["transactions"],
+                                "properties": {
+                                    "transactions": {
+                                        "type": "array",
+                                        "maxItems": 100,
+                                        "items": _ref("Transaction"),
+                                    }
+                                },
+                            }
+                        }
+                    },
+                },
+                "responses": {
+                    "200": _json(
+                        {
+                            "type": "object",
+                            "required": ["results"],
+                            "properties": {
+                                "results": {"type": "array", "items": _ref("TransactionResult")}
+                            },
+                        },
+                        "one result per item, in request order; idempotent by txn_id",
+                    ),
+                    "400": _error("MALFORMED_JSON, VALIDATION_FAILED or BATCH_TOO_LARGE"),
+                    "411": _error("Content-Length missing"),
+                    "413": _error("body over 1 MiB"),
+                    **_AUTH_ERRORS,
+                },
+            }
+        },
+        "/v1/reconciliation": {
+            "get": {
+                "operationId": "reconciliation",
+                "parameters": [
+                    {
+                        "name": "date",
+                        "in": "query",
+                        "required": True,
+                        "schema": {"type": "string", "format": "date"},
+                    },
+                    {"name": "kiosk_id", "in": "query", "schema": {"type": "string"}},
+                ],
+                "responses": {
+                    "200": _json(
+                        {
+                            "type": "object",
+                            "required": ["kiosk_id", "date", "count", "types"],
+                            "properties": {
+                                "kiosk_id": {"type": "string"},
+                                "date": {"type": "string", "format": "date"},
+                                "count": {"type": "integer"},
+                                "types": {
+                                    "type": "object",
+                                    "additionalProperties": {
+                                        "type": "object",
+                                        "required": ["count", "totals"],
+                                        "properties": {
+                                            "count": {"type": "integer"},
+                                            "totals": {"type": "array", "items": _ref("Money")},
+                                        },
+                                    },
+                                },
+                                "seq": _ref("SeqReport"),
+                            },
+                        },
+                        "the core's count and totals per type for that kiosk and UTC day",
+                    ),
+                    "400": _error("MISSING_PARAMETER or INVALID_PARAMETER"),
+                    "403": _error("a kiosk may only reconcile itself"),
+                    **_AUTH_ERRORS,
+                },
+            }
+        },
+        "/v1/telemetry": {
+            "post": {
+                "operationId": "telemetry",
+                "requestBody": {
+                    "required": True,
+                    "content": {"application/json": {"schema": {"type": "object"}}},
+                },
+                "responses": {
+                    "202": _json(
+                        {"type": "object", "properties": {"status": {"type": "string"}}},
+                        "heartbeat stored",
+                    ),
+                    "400": _error("not a JSON object"),
+                    "411": _error("Content-Length missing"),
+                    "413": _error("body over 1 MiB"),
+                    **_AUTH_ERRORS,
+                },
+            }
+        },
+    },
+}
+
+_SCHEMAS["SeqReport"] = {
+    "type": "object",
+    "description": "The kiosk's seq numbers the core holds: gaps are missing transactions "
+    "(still queued, dead-lettered, or lost) for a person to chase.",
+    "required": ["highest", "received", "gaps"],
+    "properties": {
+        "highest": {"type": "integer"},
+        "received": {"type": "integer"},
+        "gaps": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["first", "last"],
+                "properties": {"first": {"type": "integer"}, "last": {"type": "integer"}},
+            },
+        },
+    },
+}
+
+
+def openapi_document() -> dict[str, Any]:
+    return copy.deepcopy(_DOCUMENT)
