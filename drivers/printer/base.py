@@ -25,21 +25,39 @@ class PaperStatus(str, Enum):
         return self in (PaperStatus.READY, PaperStatus.PAPER_NEAR_END)
 
 
+# Single-byte code pages the encoder can select with ESC t n (Epson numbering).
+CODEPAGES = {"cp437": 0, "cp850": 2, "cp860": 3, "cp1252": 16, "cp866": 17, "cp858": 19}
+
+
 @dataclass(frozen=True)
 class PrinterCapabilities:
-    columns: int  # characters per line in the normal font
-    width_dots: int
+    """The printer profile from config: what the paper and the firmware can do."""
+
+    columns: int  # characters per line in the normal font (48 on 80 mm, 32 on 58 mm)
+    width_dots: int  # printable width (576 on 80 mm, 384 on 58 mm at 203 dpi)
     cutter: bool = True
-    native_qr: bool = True
+    native_qr: bool = True  # GS ( k; otherwise the QR is sent as a GS v 0 raster image
+    codepage: str = "cp437"  # for ASCII, "¥" and Latin text; Chinese is always GB18030
+
+    def __post_init__(self) -> None:
+        if self.codepage not in CODEPAGES:
+            raise ValueError(f"codepage must be one of {sorted(CODEPAGES)}, not {self.codepage!r}")
+        if not 16 <= self.columns <= 96 or not 128 <= self.width_dots <= 1024:
+            raise ValueError("columns must be 16-96 and width_dots 128-1024")
 
 
 @dataclass(frozen=True)
 class PrintResult:
-    """`printed` is True only when the printer confirmed readiness after the job."""
+    """`printed` is True only when the printer confirmed it reached the end of the job.
+
+    `incomplete` is True when bytes went out but no confirmation came back: part of the receipt
+    may be on the paper, so the customer needs a reprint code, not silence.
+    """
 
     printed: bool
     status: PaperStatus
     detail: str = ""
+    incomplete: bool = False
 
 
 class ReceiptPrinter(Protocol):

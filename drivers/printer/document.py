@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import Enum
+from typing import Any
 
 
 class Align(str, Enum):
@@ -36,6 +37,28 @@ class Columns:
 
 
 @dataclass(frozen=True)
+class Row:
+    """Cells side by side in fixed widths, one space apart (date | description | amount).
+
+    `widths` are printer columns, 0 meaning "what is left"; `right` marks cells aligned right
+    (amounts). A cell longer than its width wraps inside its own column, never into the next.
+    """
+
+    cells: tuple[str, ...]
+    widths: tuple[int, ...]
+    right: tuple[bool, ...] = ()
+    bold: bool = False
+
+
+@dataclass(frozen=True)
+class Barcode:
+    """A CODE128 barcode (GS k 73) with its human-readable text printed below."""
+
+    data: str
+    height: int = 64  # dots
+
+
+@dataclass(frozen=True)
 class Separator:
     char: str = "-"
 
@@ -56,7 +79,7 @@ class Cut:
     pass
 
 
-Block = Text | Columns | Separator | QrCode | Feed | Cut
+Block = Text | Columns | Row | Separator | QrCode | Barcode | Feed | Cut
 
 
 @dataclass(frozen=True)
@@ -66,3 +89,5 @@ class Document:
     kind: str  # "bill_payment", "credit_slip", ...
     reference: str
     blocks: tuple[Block, ...] = field(default_factory=tuple)
+    # The JSON-able data the document was built from, journaled so a reprint can rebuild it.
+    source: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)

@@ -67,6 +67,7 @@ class Paper:
 
     rows: list[Row] = field(default_factory=list)
     qr_data: list[str] = field(default_factory=list)
+    barcodes: list[str] = field(default_factory=list)
     raw: bytearray = field(default_factory=bytearray)
     truncated: bool = False  # paper ran out (or the cover opened) in the middle of the receipt
 
@@ -187,3 +188,16 @@ def qr_to_image(data: str, module: int, ec: str) -> Image.Image:
     qr.add_data(data)
     qr.make(fit=True)
     return qr.make_image().get_image().convert("L")
+
+
+def barcode_placeholder(data: str, height: int = 64) -> Image.Image:
+    """Bars standing in for a CODE128 symbol: the preview shows where and how wide, it is not
+    a scannable barcode (the parsed model keeps the data for tests)."""
+    bits = "".join(f"{b:08b}" for b in data.encode("ascii", errors="replace"))
+    bits = "11010010000" + bits + "1100011101011"  # start B / stop patterns frame it
+    img = Image.new("L", (len(bits) * 2 + 40, height), 255)
+    draw = ImageDraw.Draw(img)
+    for i, bit in enumerate(bits):
+        if bit == "1":
+            draw.rectangle((20 + 2 * i, 0, 21 + 2 * i, height - 1), fill=0)
+    return img

@@ -18,14 +18,16 @@ from collections.abc import Iterator
 
 from escpos.printer import Dummy
 
-from drivers.printer.base import PrinterCapabilities
+from drivers.printer.base import CODEPAGES, PrinterCapabilities
 from drivers.printer.document import (
     Align,
+    Barcode,
     Columns,
     Cut,
     Document,
     Feed,
     QrCode,
+    Row,
     Separator,
     Text,
 )
@@ -38,14 +40,14 @@ CHINESE_CODEC = "gb18030"
 _TOKEN = re.compile(r"\s+|\S+")
 
 
-def is_narrow(ch: str) -> bool:
+def is_narrow(ch: str, codepage: str = NARROW_CODEPAGE) -> bool:
     """True when the character is printed from the 1-column code page (Chinese mode off)."""
     if ch == " " or (" " < ch < "\x7f"):
         return True
     if ord(ch) < 0x20 or ch == "\x7f":
         return False
     try:
-        ch.encode(NARROW_CODEPAGE)
+        ch.encode(codepage)
     except UnicodeEncodeError:
         return False
     return True
@@ -120,11 +122,39 @@ def layout_columns(left: str, right: str, columns: int) -> list[str]:
     return left_lines[:-1] + [last + " " * pad + right]
 
 
+def row_widths(widths: tuple[int, ...], columns: int) -> list[int]:
+    """Resolve the 0 ("the rest") width; cells are one space apart and never exceed the paper."""
+    fixed = sum(widths) + len(widths) - 1
+    rest = max(columns - fixed, 1)
+    resolved = [w if w > 0 else rest for w in widths]
+    while sum(resolved) + len(resolved) - 1 > columns and max(resolved) > 2:
+        resolved[resolved.index(max(resolved))] -= 1  # too wide for this paper: shrink the widest
+    return resolved
+
+
+def layout_row(row: Row, columns: int) -> list[str]:
+    """Each cell wrapped within its own width, padded (left or right), joined by one space."""
+    widths = row_widths(row.widths, columns)
+    right = list(row.right) + [False] * len(widths)
+    cells = [wrap(text, w) for text, w in zip(row.cells, widths, strict=False)]
+    height = max((len(c) for c in cells), default=1)
+    lines = []
+    for i in range(height):
+        parts = []
+        for cell, w, r in zip(cells, widths, right, strict=False):
+            text = cell[i] if i < len(cell) else ""
+            pad = " " * (w - text_width(text))
+            parts.append(pad + text if r else text + pad)
+        lines.append(" ".join(parts).rstrip())
+    return lines
+
+
 class _Writer:
     """Wraps escpos' Dummy and tracks the Chinese-mode state so FS & / FS . are sent on change."""
 
-    def __init__(self, width_dots: int) -> None:
+    def __init__(self, width_dots: int, codepage: str = NARROW_CODEPAGE) -> None:
         self.dummy = Dummy()
+        self.codepage = codepage
         # Our own copy of the profile, told the paper width, so image QRs centre (and escpos
         # stops printing a warning to stdout); the default profile object may be shared.
         profile = copy.deepcopy(self.dummy.profile.profile_data)
@@ -133,14 +163,14 @@ class _Writer:
         self.chinese: bool | None = None
 
     def text(self, text: str) -> None:
-        for narrow, run in _runs(text):
+        for narrow, run in _runs(text, self.codepage):
             if narrow and self.chinese is not False:
                 self.dummy._raw(FS_CHINESE_OFF)
                 self.chinese = False
             elif not narrow and self.chinese is not True:
                 self.dummy._raw(FS_CHINESE_ON)
                 self.chinese = True
-            codec = NARROW_CODEPAGE if narrow else CHINESE_CODEC
+            codec = self.codepage if narrow else CHINESE_CODEC
             self.dummy._raw(run.encode(codec, errors="replace"))
 
     def line(self, text: str) -> None:
@@ -153,10 +183,10 @@ class _Writer:
         self.dummy.set(align=align.value, bold=bold, custom_size=True, width=size, height=size)
 
 
-def _runs(text: str) -> Iterator[tuple[bool, str]]:
+def _runs(text: str, codepage: str) -> Iterator[tuple[bool, str]]:
     run, kind = "", True
     for ch in text:
-        narrow = is_narrow(ch)
+        narrow = is_narrow(ch, codepage)
         if run and narrow != kind:
             yield kind, run
             run = ""
@@ -168,9 +198,9 @@ def _runs(text: str) -> Iterator[tuple[bool, str]]:
 def encode_document(document: Document, capabilities: PrinterCapabilities) -> bytes:
     """ESC/POS for one receipt: ESC @ first, a cut (or a tear-off feed) last."""
     cols = capabilities.columns
-    w = _Writer(capabilities.width_dots)
+    w = _Writer(capabilities.width_dots, capabilities.codepage)
     w.dummy.hw("INIT")
-    w.dummy._raw(ESC_CODEPAGE_PC437)
+    w.dummy._raw(b"\x1bt" + bytes([CODEPAGES[capabilities.codepage]]))
     w.dummy._raw(FS_CHINESE_OFF)
     w.chinese = False
     blocks = list(document.blocks)
@@ -185,6 +215,20 @@ def encode_document(document: Document, capabilities: PrinterCapabilities) -> by
             w.style(bold=block.bold)
             for line in layout_columns(block.left, block.right, cols):
                 w.line(line)
+        elif isinstance(block, Row):
+            w.style(bold=block.bold)
+            for line in layout_row(block, cols):
+                w.line(line)
+        elif isinstance(block, Barcode):
+            w.style(align=Align.CENTER)
+            data = ("{B" + block.data).encode("ascii", errors="replace")[:255]
+            height = bytes([min(max(block.height, 1), 255)])
+            # GS h height, GS w 2, GS H 0 (no HRI: we print the text ourselves), GS k 73 n data
+            w.dummy._raw(
+                b"\x1dh" + height + b"\x1dw\x02\x1dH\x00\x1dkI" + bytes([len(data)]) + data
+            )
+            w.line(block.data)
+            w.style()
         elif isinstance(block, Separator):
             ch = (_clean(block.char) or "-")[0]
             w.style()

@@ -1,78 +1,85 @@
-"""ReceiptPrinter over a serial ESC/POS printer, with status reads that never hang the kiosk.
+"""ReceiptPrinter for ESC/POS printers on any link, with status reads that never hang the kiosk.
 
-python-escpos writes every byte (escpos.printer.Serial); status is read by us with a deadline,
-because python-escpos 3.1's query_status() blocks for the whole serial timeout and cannot tell
-"no answer" from "garbage".
+Why "printed" can be trusted here: after the receipt's bytes the driver sends GS r 1 (transmit
+paper sensor status). Unlike DLE EOT, GS r is *not* real-time: the printer executes it in order,
+after every line and the cut before it. Its answer is therefore the printer saying "I got this
+far". A printer that runs out of paper or opens its cover mid-receipt stops before GS r and never
+answers it; the driver then reads the live status (DLE EOT, real-time), reports the receipt as
+not printed, and clears the printer's buffers (DLE DC4 8) so the rest of the receipt does not
+surprise the next customer when the paper is reloaded.
 """
 
 from __future__ import annotations
 
-import contextlib
 import threading
 import time
-
-import serial
-from escpos.exceptions import DeviceNotFoundError
-from escpos.printer import Serial
 
 from drivers.base import DeviceHealth, DeviceState
 from drivers.printer.base import PaperStatus, PrinterCapabilities, PrintResult
 from drivers.printer.document import Document
+from drivers.printer.errors import (
+    PrinterError,
+    PrinterNoStatusError,
+    PrinterOfflineError,
+    PrinterStatusError,
+)
 from drivers.printer.escpos_encoder import encode_document
-from kiosk.errors import DeviceError
+from drivers.printer.links import PrinterLink, SerialLink
+
+__all__ = [
+    "EscposPrinter",
+    "PrinterNoStatusError",
+    "PrinterOfflineError",
+    "PrinterStatusError",
+    "is_status_byte",
+]
 
 DLE_EOT = b"\x10\x04"
+GS_R_PAPER = b"\x1dr\x01"  # in-order paper sensor status: the end-of-job marker
+DLE_DC4_CLEAR = b"\x10\x14\x08\x01\x03\x14\x01\x06\x02\x08"  # real-time: clear all buffers
 # Real-time status bytes (DLE EOT n, n=1..4): bits 1 and 4 are always 1, bits 0 and 7 always 0.
 STATUS_FIXED_MASK = 0x93
 STATUS_FIXED_VALUE = 0x12
+GS_R_FIXED_MASK = 0x90  # GS r answers: bits 4 and 7 are always 0, so never mistaken for DLE EOT
 N1_OFFLINE = 0x08
 N2_COVER_OPEN = 0x04
 N2_PAPER_END_STOP = 0x20
 N2_ERROR = 0x40
+N2_STOPPED = N2_COVER_OPEN | N2_PAPER_END_STOP | N2_ERROR
 N3_AUTOCUTTER_ERROR = 0x08
 N4_NEAR_END = 0x0C
 N4_PAPER_OUT = 0x60
-AFTER_PRINT_GRACE = 2.0  # seconds a busy printer may take to answer after a whole receipt
-
-
-class PrinterError(DeviceError):
-    code = "PRINTER_ERROR"
-
-
-class PrinterOfflineError(PrinterError):
-    """The printer did not answer, or its port could not be opened or written."""
-
-    code = "PRINTER_OFFLINE"
-
-
-class PrinterStatusError(PrinterError):
-    """The printer answered something that is not an ESC/POS status byte (wrong baud, noise)."""
-
-    code = "PRINTER_BAD_STATUS"
+CONFIRM_GRACE = 2.0  # seconds a printer may take to print and cut after the last byte arrived
+PROBE_INTERVAL = 0.25  # while waiting for the end-of-job answer, ask (DLE EOT 2) if it stopped
+SECONDS_PER_LINE = 0.025  # ~3.75 mm a text line at 150 mm/s, a slow thermal head
 
 
 def is_status_byte(value: int) -> bool:
     return value & STATUS_FIXED_MASK == STATUS_FIXED_VALUE
 
 
+def is_job_end_reply(value: int) -> bool:
+    return value & GS_R_FIXED_MASK == 0
+
+
 class EscposPrinter:
-    """A receipt printer on a serial port (or a pty for the emulator)."""
+    """A receipt printer on a serial, TCP, USB or file link."""
 
     def __init__(
         self,
         device_id: str,
-        port: str,
+        link: PrinterLink | str,
         capabilities: PrinterCapabilities,
         *,
         baudrate: int = 115200,
         status_timeout: float = 0.3,
+        confirm_grace: float = CONFIRM_GRACE,
     ) -> None:
         self.device_id = device_id
-        self.port = port
+        self.link: PrinterLink = SerialLink(link, baudrate) if isinstance(link, str) else link
         self._capabilities = capabilities
-        self._baudrate = baudrate
         self._status_timeout = status_timeout
-        self._escpos: Serial | None = None
+        self._confirm_grace = confirm_grace
         self._lock = threading.RLock()
         self._printed = 0
         self._failures = 0
@@ -84,55 +91,25 @@ class EscposPrinter:
         return self._capabilities
 
     def open(self) -> None:
-        """Open the port; raises PrinterOfflineError with the port name when it cannot."""
+        """Open the link; raises PrinterOfflineError naming the port when it cannot."""
         with self._lock:
-            if self._escpos is not None:
-                return
-            printer = Serial(
-                devfile=self.port,
-                baudrate=self._baudrate,
-                timeout=self._status_timeout,
-                dsrdtr=False,
-            )
-            try:
-                printer.open()
-            except DeviceNotFoundError as exc:
-                raise PrinterOfflineError(f"cannot open printer port {self.port}: {exc}") from exc
-            self._escpos = printer
+            self.link.open()
 
     def close(self) -> None:
         with self._lock:
-            printer, self._escpos = self._escpos, None
-            device = printer._device if printer is not None else None
-            if isinstance(device, serial.Serial):
-                # closing a port that vanished is not an error worth reporting
-                with contextlib.suppress(OSError, serial.SerialException):
-                    device.close()
-            if printer is not None:
-                printer.device = False
+            self.link.close()
 
-    def _port(self) -> serial.Serial:
-        if self._escpos is None:
-            self.open()
-        assert self._escpos is not None
-        device = self._escpos.device
-        if not isinstance(device, serial.Serial):
-            raise PrinterOfflineError(f"printer port {self.port} is not open")
-        return device
-
+    # -- status ------------------------------------------------------------------------------
     def _query(self, n: int, timeout: float) -> int:
         """Send DLE EOT n and read one status byte before the deadline."""
-        port = self._port()
-        assert self._escpos is not None
-        port.reset_input_buffer()  # a late answer to an earlier query must not be taken for this
-        self._escpos._raw(DLE_EOT + bytes([n]))
+        self.link.discard_input()  # a late answer to an earlier query must not be taken for this
+        self.link.write(DLE_EOT + bytes([n]))
         deadline = time.monotonic() + timeout
         while True:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise PrinterOfflineError(f"no answer to DLE EOT {n} within {timeout:.2f}s")
-            port.timeout = remaining
-            data = port.read(1)
+            data = self.link.read(remaining)
             if data:
                 break
         if not is_status_byte(data[0]):
@@ -160,16 +137,27 @@ class EscposPrinter:
             return PaperStatus.PAPER_NEAR_END
         return PaperStatus.READY
 
+    def _read_status_retry(self, timeout: float) -> PaperStatus:
+        """One retry when a query goes unanswered: a busy or briefly loaded printer (or host)
+        can miss one deadline; two misses in a row is an offline printer. Bounded at 2x."""
+        try:
+            return self._read_status(timeout)
+        except PrinterOfflineError:
+            if not self.link.bidirectional:
+                raise
+            return self._read_status(timeout)
+
     def _status(self, timeout: float) -> PaperStatus:
         self._last_detail = ""
         try:
-            status = self._read_status(timeout)
+            self.link.open()
+            status = self._read_status_retry(timeout)
         except PrinterError as exc:
-            self._last_detail = str(exc)
+            self._last_detail = f"[{exc.code}] {exc}"
             status = PaperStatus.OFFLINE
-        except (OSError, serial.SerialException) as exc:
-            self._last_detail = f"[{PrinterOfflineError.code}] port {self.port}: {exc}"
-            self.close()
+        except OSError as exc:
+            self._last_detail = f"[{PrinterOfflineError.code}] {self.link.name}: {exc}"
+            self.link.close()
             status = PaperStatus.OFFLINE
         self._last_status = status
         return status
@@ -179,30 +167,69 @@ class EscposPrinter:
         with self._lock:
             return self._status(self._status_timeout)
 
+    # -- printing ----------------------------------------------------------------------------
+    def _confirm_budget(self, data: bytes) -> float:
+        """Wire time (bytes x 10 / baud on serial) + head time per line + a fixed grace."""
+        wire = len(data) * 10 / self.link.baudrate if self.link.baudrate else 0.0
+        head = data.count(b"\n") * SECONDS_PER_LINE
+        return self._status_timeout + wire + head + self._confirm_grace
+
+    def _await_job_end(self, data: bytes) -> bool:
+        """True once the printer answered the GS r sent after the job; False if it stopped."""
+        deadline = time.monotonic() + self._confirm_budget(data)
+        next_probe = time.monotonic() + PROBE_INTERVAL
+        while True:
+            now = time.monotonic()
+            if now >= deadline:
+                return False
+            for byte in self.link.read(min(deadline, next_probe) - now):
+                if is_job_end_reply(byte):
+                    return True
+                if is_status_byte(byte) and byte & N2_STOPPED:
+                    return False  # cover open / paper end / error: it will not get there
+            if time.monotonic() >= next_probe:
+                self.link.write(DLE_EOT + b"\x02")
+                next_probe = time.monotonic() + PROBE_INTERVAL
+
+    def _fail(self, status: PaperStatus, detail: str, *, incomplete: bool = False) -> PrintResult:
+        self._failures += 1
+        return PrintResult(printed=False, status=status, detail=detail, incomplete=incomplete)
+
     def print_document(self, document: Document) -> PrintResult:
-        """Print only on a ready printer and claim success only if it is still ready afterwards."""
+        """Print only on a ready printer; claim success only when the printer confirmed the end."""
         with self._lock:
+            if not self.link.bidirectional:
+                return self._spool(document)
             before = self._status(self._status_timeout)
             if not before.can_print:
-                self._failures += 1
-                return PrintResult(printed=False, status=before, detail=self._last_detail)
+                return self._fail(before, self._last_detail or f"not ready: {before.value}")
             data = encode_document(document, self._capabilities)
             try:
-                assert self._escpos is not None
-                self._escpos._raw(data)
-                self._port().flush()
-            except (OSError, serial.SerialException) as exc:
-                self._failures += 1
-                self.close()
+                self.link.discard_input()
+                self.link.write(data + GS_R_PAPER)
+                confirmed = self._await_job_end(data)
+                if not confirmed:
+                    self.link.write(DLE_DC4_CLEAR)  # the rest must not print on paper reload
+            except (PrinterError, OSError) as exc:
+                self.link.close()
                 self._last_status = PaperStatus.OFFLINE
-                detail = f"[{PrinterOfflineError.code}] write failed: {exc}"
-                return PrintResult(printed=False, status=PaperStatus.OFFLINE, detail=detail)
-            after = self._status(self._status_timeout + AFTER_PRINT_GRACE)
-            if not after.can_print:
-                self._failures += 1
-                return PrintResult(printed=False, status=after, detail=self._last_detail)
+                detail = f"[{PrinterOfflineError.code}] {exc}"
+                return self._fail(PaperStatus.OFFLINE, detail, incomplete=True)
+            after = self._status(self._status_timeout)
+            if not confirmed:
+                detail = self._last_detail or "the printer stopped before the end of the receipt"
+                return self._fail(after, f"incomplete: {detail}", incomplete=True)
             self._printed += 1
             return PrintResult(printed=True, status=after)
+
+    def _spool(self, document: Document) -> PrintResult:
+        """Write-only link: the bytes go out, but nobody can say they were printed."""
+        try:
+            self.link.write(encode_document(document, self._capabilities))
+        except (PrinterError, OSError) as exc:
+            return self._fail(PaperStatus.OFFLINE, f"[{PrinterOfflineError.code}] {exc}")
+        code = PrinterNoStatusError.code
+        return self._fail(PaperStatus.OFFLINE, f"[{code}] written to {self.link.name}, unconfirmed")
 
     def health(self) -> DeviceHealth:
         """Live paper status (bounded like status()) plus what this driver has counted."""

@@ -1,0 +1,45 @@
+"""Rebuild a document from its journaled (or core-supplied) data, for the reprint journey."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drivers.printer.document import Document
+from kiosk.documents.common import DocContext
+from kiosk.documents.receipts import (
+    BalanceData,
+    CreditSlipData,
+    PaymentData,
+    TopUpData,
+    balance_slip,
+    credit_slip,
+    payment_receipt,
+    top_up_receipt,
+)
+from kiosk.documents.statement import StatementData, statement
+from kiosk.documents.technician import TechnicianReport, technician_report
+from kiosk.errors import KioskError
+
+
+class UnknownDocumentError(KioskError):
+    code = "DOCUMENT_UNKNOWN"
+
+
+def rebuild(ctx: DocContext, kind: str, data: dict[str, Any]) -> Document:
+    """The same builder as the original print; ctx.reprint marks it as a copy."""
+    try:
+        if kind == "bill_payment":
+            return payment_receipt(ctx, PaymentData(**data))
+        if kind == "credit_slip":
+            return credit_slip(ctx, CreditSlipData(**data))
+        if kind == "top_up":
+            return top_up_receipt(ctx, TopUpData(**data))
+        if kind == "balance":
+            return balance_slip(ctx, BalanceData(**data))
+        if kind == "statement":
+            return statement(ctx, StatementData.from_wire(data))
+        if kind == "technician_report":
+            return technician_report(ctx, TechnicianReport.from_wire(data))
+    except TypeError as exc:  # fields missing or extra: data from another software version
+        raise UnknownDocumentError(f"cannot rebuild {kind}: {exc}") from exc
+    raise UnknownDocumentError(f"no builder for document kind {kind!r}")
