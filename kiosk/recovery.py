@@ -3,8 +3,9 @@
 The journal is the source of truth. A session with stacked notes but no payment or credit is
 credited to the customer's account (a `cash_deposit` queued to the core, the same path as a
 timeout), with the reason in the journal. A note accepted from escrow but never confirmed stacked
-cannot be counted from the journal alone, so it is flagged for the technician to reconcile
-against the cashbox count.
+cannot be counted from the journal alone: when the device's counters were read at start-up
+(`CashboxReading`), kiosk.cash.reconcile places it (stacked -> credited, or returned); otherwise,
+or when the counts disagree, it is flagged for the technician to reconcile against the cashbox.
 """
 
 from __future__ import annotations
@@ -14,7 +15,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+from kiosk.cash.reconcile import CashboxReading, reconcile, unresolved_notes
 from kiosk.journal import JournalRecord
+from kiosk.journeys.topup_ic_card_ports import pending_credits
 from kiosk.ledger import Ledger
 from kiosk.money import Money
 
@@ -29,30 +32,60 @@ class RecoveryReport:
     credited: list[str] = field(default_factory=list)  # txn_ids credited on recovery
     closed_empty: list[str] = field(default_factory=list)  # session ids with no cash
     flagged: list[str] = field(default_factory=list)  # session ids needing a technician
+    cashbox: dict[str, Any] = field(default_factory=dict)  # what reconcile() found and did
 
     @property
     def anything(self) -> bool:
         return bool(self.credited or self.closed_empty or self.flagged)
 
 
-def recover(ledger: Ledger) -> RecoveryReport:
+def recover(ledger: Ledger, cashbox: CashboxReading | None = None) -> RecoveryReport:
     report = RecoveryReport()
+    report.cashbox = reconcile(ledger, cashbox)
+    for session_id in report.cashbox.get("flagged_sessions", []):
+        ledger.record(session_id, "recovery", {"flag": "note_unresolved", "count": 1})
+        report.flagged.append(session_id)
+    records_now = ledger.records()
+    doubtful = {n.session_id for n in unresolved_notes(records_now)}
     sessions: dict[str, list[JournalRecord]] = defaultdict(list)
-    for record in ledger.records():
+    for record in records_now:
         sessions[record.session_id].append(record)
     for session_id, records in sessions.items():
         kinds = [r.kind for r in records]
         if "cash_session_opened" in kinds and not TERMINAL_KINDS.intersection(kinds):
-            _settle_open_cash(ledger, session_id, records, report)
+            _settle_open_cash(ledger, session_id, records, report, session_id in doubtful)
         committed = "payment_committed" in kinds or "cash_credited" in kinds
         if committed and not PRINT_OUTCOMES.intersection(kinds) and "recovery" not in kinds:
             ledger.record(
                 session_id, "recovery", {"flag": "receipt_unconfirmed"}, txn_id=_txn(records)
             )
             report.flagged.append(session_id)
+    _flag_pending_card_credits(ledger, records_now, report)
     if report.anything:
         log.warning("recovery: %s", report)
     return report
+
+
+def _flag_pending_card_credits(
+    ledger: Ledger, records: list[JournalRecord], report: RecoveryReport
+) -> None:
+    """Cash booked for an IC-card recharge whose credit is not confirmed on the card: the money
+    is safe (booked); the credit is written when the card is next presented, or settled by a
+    technician. Flagged once per transaction."""
+    flagged = {
+        r.txn_id
+        for r in records
+        if r.kind == "recovery" and r.data.get("flag") == "card_credit_pending"
+    }
+    for job in pending_credits(records):
+        if job.txn_id not in flagged:
+            ledger.record(
+                job.session_id,
+                "recovery",
+                {"flag": "card_credit_pending", "card_id": job.before.card_id},
+                txn_id=job.txn_id,
+            )
+            report.flagged.append(job.session_id)
 
 
 def _txn(records: list[JournalRecord]) -> str | None:
@@ -60,18 +93,20 @@ def _txn(records: list[JournalRecord]) -> str | None:
 
 
 def _settle_open_cash(
-    ledger: Ledger, session_id: str, records: list[JournalRecord], report: RecoveryReport
+    ledger: Ledger,
+    session_id: str,
+    records: list[JournalRecord],
+    report: RecoveryReport,
+    doubtful: bool,
 ) -> None:
     opened = next(r for r in records if r.kind == "cash_session_opened")
     stacked = [r for r in records if r.kind == "note_stacked"]
-    accepted = [r for r in records if r.kind == "note_escrow_accepted"]
     txn_id = opened.txn_id
-    unresolved = len(accepted) - len(stacked)
-    if unresolved > 0:
+    if doubtful:
         ledger.record(
             session_id,
             "recovery",
-            {"flag": "note_unresolved", "count": unresolved},
+            {"flag": "note_unresolved", "count": 1},
             txn_id=txn_id,
         )
         report.flagged.append(session_id)

@@ -7,6 +7,7 @@ Money type and of floats.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import Enum
 from typing import Protocol
 
 from drivers.base import DeviceHealth, DeviceState
@@ -50,6 +51,27 @@ class NoteReturned:
     reason: str
 
 
+class AlarmKind(str, Enum):
+    """Device conditions a technician acts on; the kiosk maps them to in/out of service."""
+
+    SAFE_JAM = "safe_jam"
+    UNSAFE_JAM = "unsafe_jam"
+    STACKER_FULL = "stacker_full"
+    FRAUD = "fraud"
+    CASHBOX_REMOVED = "cashbox_removed"
+    CASHBOX_REPLACED = "cashbox_replaced"
+    DEVICE_RESET = "device_reset"
+
+
+@dataclass(frozen=True)
+class AcceptorAlarm:
+    """A typed device condition from a poll (one per occurrence, not per poll)."""
+
+    device_id: str
+    kind: AlarmKind
+    channel: int = 0
+
+
 @dataclass(frozen=True)
 class AcceptorStateChanged:
     device_id: str
@@ -59,6 +81,12 @@ class AcceptorStateChanged:
 
 class BanknoteAcceptor(Protocol):
     device_id: str
+
+    @property
+    def stacked_at_open(self) -> int | None:
+        """The device's lifetime notes-stacked counter, read at open() with the note path at
+        rest; None when the device has no counters. Start-up recovery reconciles with it."""
+        ...
 
     @property
     def capabilities(self) -> CashCapabilities: ...
@@ -85,7 +113,9 @@ class BanknoteAcceptor(Protocol):
 
 
 __all__ = [
+    "AcceptorAlarm",
     "AcceptorStateChanged",
+    "AlarmKind",
     "BanknoteAcceptor",
     "CashCapabilities",
     "DeviceState",

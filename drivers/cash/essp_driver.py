@@ -14,12 +14,16 @@ import queue
 import threading
 import time
 from collections import deque
+from concurrent.futures import Future
+from dataclasses import dataclass
 
 import serial
 
 from drivers.base import DeviceHealth, DeviceState, EventSink
 from drivers.cash.base import (
+    AcceptorAlarm,
     AcceptorStateChanged,
+    AlarmKind,
     CashCapabilities,
     NoteCredited,
     NoteInEscrow,
@@ -27,7 +31,9 @@ from drivers.cash.base import (
 )
 from drivers.cash.essp_protocol import (
     HOST_PROTOCOL,
+    REJECT_REASONS,
     Command,
+    Counters,
     EsspBadCrc,
     EsspError,
     EsspNak,
@@ -38,6 +44,7 @@ from drivers.cash.essp_protocol import (
     Reply,
     UnknownEvent,
     encode_frame,
+    parse_counters,
     parse_poll_events,
     parse_setup,
 )
@@ -52,6 +59,26 @@ _FAULTS = {
     Event.FRAUD: (DeviceState.FRAUD_ATTEMPT, "fraud attempt detected"),
 }
 _CLEARING = {Event.CASHBOX_REPLACED, Event.NOTE_CLEARED_FROM_FRONT, Event.STACKED, Event.CREDIT}
+_ALARMS = {
+    Event.SAFE_JAM: AlarmKind.SAFE_JAM,
+    Event.UNSAFE_JAM: AlarmKind.UNSAFE_JAM,
+    Event.STACKER_FULL: AlarmKind.STACKER_FULL,
+    Event.FRAUD: AlarmKind.FRAUD,
+    Event.CASHBOX_REMOVED: AlarmKind.CASHBOX_REMOVED,
+    Event.CASHBOX_REPLACED: AlarmKind.CASHBOX_REPLACED,
+    Event.SLAVE_RESET: AlarmKind.DEVICE_RESET,
+}
+# A note is still moving while a poll reports one of these; counters read then would be early.
+_IN_MOTION = {Event.READ, Event.STACKING, Event.REJECTING}
+_SETTLE_POLLS = 25
+
+
+@dataclass
+class _Query:
+    """A raw command whose reply a caller on another thread waits for."""
+
+    data: bytes
+    reply: Future[bytes]
 
 
 class EsspAcceptor:
@@ -76,7 +103,7 @@ class EsspAcceptor:
         self._serial: serial.Serial | None = None
         self._decoder = FrameDecoder()
         self._seq = True
-        self._commands: queue.Queue[str] = queue.Queue()
+        self._commands: queue.Queue[str | _Query] = queue.Queue()
         self._thread: threading.Thread | None = None
         self._opened = threading.Event()
         self._open_error: BaseException | None = None
@@ -87,12 +114,20 @@ class EsspAcceptor:
         self._enabled = False  # wanted state, re-applied after a resync
         self._escrow: int | None = None  # channel held in escrow
         self._hold = False  # True while the host has not decided on the escrowed note
-        self._pending: deque[str] = deque()  # host commands not yet sent (kept while offline)
+        self._pending: deque[str | _Query] = deque()  # not yet sent (kept while offline)
         self._needs_setup = False
+        self._accept_mask: int | None = None  # None: every channel the device reports
+        self.serial_number: int | None = None
+        self.counters_at_open: Counters | None = None  # read once the note path was idle
+        self._stacked_known: int | None = None  # device's stacked counter as our events say
 
     @property
     def capabilities(self) -> CashCapabilities:
         return self._capabilities
+
+    @property
+    def stacked_at_open(self) -> int | None:
+        return None if self.counters_at_open is None else self.counters_at_open.stacked
 
     # --- public API (any thread) ---
 
@@ -136,6 +171,31 @@ class EsspAcceptor:
     def reject_escrow(self) -> None:
         self._commands.put("reject")
 
+    def set_accepted(self, values_minor: set[int] | frozenset[int]) -> None:
+        """Per-denomination inhibits: only these note values are let in (the rest bounce
+        at the bezel without ever reaching escrow). Re-applied after every resync."""
+        values = self._capabilities.denominations_minor
+        self._accept_mask = sum(1 << k for k, v in enumerate(values) if v in values_minor)
+        self._commands.put("inhibits")
+
+    def reset(self) -> None:
+        """Reboots the validator (technician action); the driver resyncs when it is back."""
+        self._commands.put("reset")
+
+    def query(self, data: bytes, timeout: float = 5.0) -> bytes:
+        """Sends one raw command on the I/O thread and returns the reply after OK."""
+        item = _Query(data, Future())
+        self._commands.put(item)
+        return item.reply.result(timeout)
+
+    def read_counters(self) -> Counters:
+        return parse_counters(self.query(bytes([Command.GET_COUNTERS])))
+
+    def last_reject(self) -> tuple[int, str]:
+        """Why the last note was refused, for the technician screen."""
+        code = self.query(bytes([Command.LAST_REJECT_CODE]))[0]
+        return code, REJECT_REASONS.get(code, f"code 0x{code:02X}")
+
     def health(self) -> DeviceHealth:
         with self._lock:
             return DeviceHealth(self.device_id, self._state, self._detail, {}, dict(self._counters))
@@ -145,6 +205,7 @@ class EsspAcceptor:
     def _run(self) -> None:
         try:
             self._setup()
+            self._settle_at_open()
         except (EsspError, OSError) as exc:
             self._open_error = exc
             self._opened.set()
@@ -169,8 +230,10 @@ class EsspAcceptor:
                     self._pending.popleft()
                 self._poll()
             except EsspNak as exc:
-                self._pending.clear()  # the device refused it; repeating will not help
-                log.warning("%s: %s", self.device_id, exc)
+                refused = self._pending.popleft() if self._pending else None
+                if isinstance(refused, _Query):
+                    refused.reply.set_exception(exc)
+                log.warning("%s: %s", self.device_id, exc)  # repeating it will not help
             except (EsspError, OSError) as exc:
                 log.error("%s: device not answering (%s)", self.device_id, exc)
                 self._set_state(DeviceState.OFFLINE, str(exc))
@@ -180,25 +243,89 @@ class EsspAcceptor:
         self._transact(bytes([Command.HOST_PROTOCOL_VERSION, HOST_PROTOCOL]))
         info = parse_setup(self._transact(bytes([Command.SETUP_REQUEST])))
         self._capabilities = CashCapabilities(info.currency, info.values_minor)
-        n = len(info.values_minor)
-        mask = ((1 << n) - 1).to_bytes(max(2, (n + 7) // 8), "little")
-        self._transact(bytes([Command.SET_INHIBITS]) + mask)
+        self._send_inhibits()
+        self.serial_number = int.from_bytes(self._transact(bytes([Command.GET_SERIAL]))[:4], "big")
         self._transact(bytes([Command.ENABLE if self._enabled else Command.DISABLE]))
         log.info("%s: synced, %s %s", self.device_id, info.currency, info.values_minor)
+
+    def _send_inhibits(self) -> None:
+        n = len(self._capabilities.denominations_minor)
+        mask = (1 << n) - 1 if self._accept_mask is None else self._accept_mask
+        self._transact(
+            bytes([Command.SET_INHIBITS]) + mask.to_bytes(max(2, (n + 7) // 8), "little")
+        )
+
+    def _settle_at_open(self) -> None:
+        """A note a previous run left in escrow goes back to the customer (nobody decided
+        on it in this run), then we poll until nothing moves and read the device's counters,
+        so start-up recovery compares the journal with a cashbox that is at rest."""
+        self._return_undecided_note("start-up")
+        for _ in range(_SETTLE_POLLS):
+            events = parse_poll_events(self._transact(bytes([Command.POLL])))
+            for event in events:
+                self._handle_event(event)
+            if not any(isinstance(e, PollEvent) and e.code in _IN_MOTION for e in events):
+                break
+            time.sleep(self._poll_interval)
+        try:
+            self.counters_at_open = parse_counters(self._transact(bytes([Command.GET_COUNTERS])))
+            self._stacked_known = self.counters_at_open.stacked
+        except EsspNak:
+            log.warning("%s: device has no counters; recovery cannot reconcile", self.device_id)
+
+    def _return_undecided_note(self, when: str) -> None:
+        """REJECT whatever is in escrow. After SYNC the device's last reply is gone, so a READ
+        (escrow) event may have been lost with it; a bare POLL would then stack a note the host
+        never decided on (past the escrow policy, unjournaled). Giving it back is the only safe
+        move; a NoteReturned follows for the journey if there was one."""
+        self._credit_lost_stack()
+        self._escrow, self._hold = None, False
+        try:
+            self._transact(bytes([Command.REJECT]))
+            log.warning("%s: a note in escrow was returned at %s", self.device_id, when)
+        except EsspNak:
+            pass  # nothing in escrow: the usual case
+
+    def _credit_lost_stack(self) -> None:
+        """If the POLL reply that carried a CREDIT was lost for good (retries exhausted, then
+        SYNC), the device's stacked counter is one ahead of the credits we saw: the note we
+        had in escrow is in the cashbox, so it is reported now rather than at the next start."""
+        known, channel = self._stacked_known, self._escrow
+        if known is None or channel is None:
+            return
+        try:
+            stacked = parse_counters(self._transact(bytes([Command.GET_COUNTERS]))).stacked
+        except EsspNak:
+            return
+        if stacked == known + 1:
+            log.warning("%s: credit reply was lost; the device counter shows it", self.device_id)
+            self._handle_event(PollEvent(Event.CREDIT, channel))
+        elif stacked != known:
+            log.error("%s: device stacked %d notes, %d seen", self.device_id, stacked, known)
+            self._stacked_known = stacked
 
     def _resync(self) -> None:
         """Runs the open() handshake again; the state only turns ONLINE once it all worked."""
         self._needs_setup = False
         try:
             self._setup()
+            self._return_undecided_note("resync")
         except EsspError:
             self._needs_setup = self._state is not DeviceState.OFFLINE
             raise
         if self._state is DeviceState.OFFLINE:
             self._set_state(DeviceState.ONLINE, "")
 
-    def _run_command(self, command: str) -> None:
-        if command in ("enable", "disable"):
+    def _run_command(self, command: str | _Query) -> None:
+        if isinstance(command, _Query):
+            command.reply.set_result(self._transact(command.data))
+        elif command == "inhibits":
+            self._send_inhibits()
+        elif command == "reset":
+            self._escrow, self._hold = None, False
+            self._transact(bytes([Command.RESET]))
+            self._needs_setup = True
+        elif command in ("enable", "disable"):
             self._enabled = command == "enable"
             self._transact(bytes([Command.ENABLE if self._enabled else Command.DISABLE]))
         elif command == "accept" and self._escrow is not None:
@@ -232,6 +359,8 @@ class EsspAcceptor:
             self._publish(NoteInEscrow(self.device_id, channel, value, currency))
         elif code in (Event.CREDIT, Event.NOTE_CLEARED_TO_CASHBOX) and channel:
             self._escrow, self._hold = None, False
+            if self._stacked_known is not None:
+                self._stacked_known += 1
             self._count("notes_credited")
             self._publish(NoteCredited(self.device_id, channel, value, currency))
         elif code in (Event.REJECTED, Event.NOTE_CLEARED_FROM_FRONT):
@@ -240,7 +369,10 @@ class EsspAcceptor:
             self._publish(NoteReturned(self.device_id, code.name.lower()))
         elif code is Event.SLAVE_RESET:
             log.warning("%s: device reports a reset; re-applying setup", self.device_id)
+            self._escrow, self._hold = None, False
             self._needs_setup = True
+        if code in _ALARMS:
+            self._publish(AcceptorAlarm(self.device_id, _ALARMS[code], channel))
         if code in _FAULTS:
             self._set_state(*_FAULTS[code])
         elif code in _CLEARING and self._state is not DeviceState.ONLINE:

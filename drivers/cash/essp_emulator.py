@@ -7,24 +7,28 @@ replies, a device that stops answering, jams, fraud and a removed cashbox.
 
 from __future__ import annotations
 
-import json
 import logging
-import os
-import tempfile
 import threading
 import time
 from collections import Counter
 from enum import Enum
 from pathlib import Path
 
+from drivers.cash import cashbox_file as nvram
 from drivers.cash.essp_protocol import (
+    REJECT_BY_HOST,
+    REJECT_DISABLED,
+    REJECT_ESCROW_TIMEOUT,
+    REJECT_INHIBITED,
     STX,
     Command,
+    Counters,
     EsspBadCrc,
     Event,
     FrameDecoder,
     Reply,
     crc16,
+    encode_counters,
     encode_frame,
 )
 from drivers.transport.pty_pair import PtyPair
@@ -87,7 +91,10 @@ class EsspEmulator:
         self._faults: Counter[Fault] = Counter()
         self._fault_on: dict[Fault, int | None] = {}
         self.repeated_replies = 0  # replies resent for a repeated sequence bit
-        self._cashbox: Counter[int] = Counter(self._load_cashbox())
+        self._box = nvram.load(cashbox_file)
+        self._cashbox: Counter[int] = Counter(self._box.counts)
+        self._last_reject = 0
+        self.serial_number = 12345678
         self.returned_notes: list[int] = []
         self.commands_seen: list[int] = []  # command bytes, for tests and `status`
 
@@ -115,9 +122,12 @@ class EsspEmulator:
             channel = self._channel_of(value_major)
             if not self._enabled or self._note is not None:
                 self.returned_notes.append(value_major)  # bezel closed: the note never goes in
+                self._last_reject = REJECT_DISABLED
                 log.info("note %s refused: device disabled or busy", value_major)
             elif channel == 0 or not self._inhibit_mask & (1 << (channel - 1)):
                 self.returned_notes.append(value_major)
+                self._last_reject = REJECT_INHIBITED
+                self._box.rejected += 1
                 self._events.append(bytes([Event.READ, 0, Event.REJECTING, Event.REJECTED]))
             else:
                 self._note = ("reading", channel)
@@ -143,6 +153,26 @@ class EsspEmulator:
     def cashbox_counts(self) -> dict[int, int]:
         with self._lock:
             return {value: n for value, n in self._cashbox.items() if n}
+
+    @property
+    def note_state(self) -> str | None:
+        """None when the note path is empty, else "reading", "escrow_next" or "escrow"."""
+        with self._lock:
+            return None if self._note is None else self._note[0]
+
+    @property
+    def stacked_total(self) -> int:
+        """Lifetime notes stacked (the GET_COUNTERS value)."""
+        with self._lock:
+            return self._box.stacked
+
+    def empty_cashbox(self) -> dict[int, int]:
+        """A technician swaps the cashbox: counts go to zero, lifetime counters stay."""
+        with self._lock:
+            taken = {v: n for v, n in self._cashbox.items() if n}
+            self._cashbox.clear()
+            self._save_cashbox()
+            return taken
 
     @property
     def cashbox_total_minor(self) -> int:
@@ -202,7 +232,9 @@ class EsspEmulator:
         ok = bytes([Reply.OK])
         if command in (Command.SYNC, Command.RESET):
             if command == Command.RESET:
-                self._enabled, self._last_seq = False, None
+                if self._note is not None:  # a rebooting validator gives the note back
+                    self._return_note(REJECT_BY_HOST)
+                self._enabled, self._last_seq, self._inhibit_mask = False, None, 0
                 self._events.append(bytes([Event.SLAVE_RESET]))
             return ok
         if command == Command.HOST_PROTOCOL_VERSION:
@@ -223,7 +255,12 @@ class EsspEmulator:
             self._enabled = command == Command.ENABLE
             return ok
         if command == Command.GET_SERIAL:
-            return ok + (12345678).to_bytes(4, "big")
+            return ok + self.serial_number.to_bytes(4, "big")
+        if command == Command.GET_COUNTERS:
+            box = self._box
+            return ok + encode_counters(Counters(box.stacked, box.stacked, 0, 0, box.rejected))
+        if command == Command.LAST_REJECT_CODE:
+            return ok + bytes([self._last_reject])
         if command == Command.POLL:
             return ok + self._poll()
         if command == Command.HOLD:
@@ -234,7 +271,7 @@ class EsspEmulator:
         if command == Command.REJECT:
             if self._note is None:
                 return bytes([Reply.CANNOT_PROCESS])
-            self._return_note()
+            self._return_note(REJECT_BY_HOST)
             return ok
         return bytes([Reply.UNKNOWN])
 
@@ -252,23 +289,28 @@ class EsspEmulator:
             else:  # a POLL while a note is in escrow means "stack it"
                 self._note = None
                 self._cashbox[self.denominations[channel - 1]] += 1
+                self._box.stacked += 1
+                self._last_reject = 0
                 self._save_cashbox()
                 events += bytes([Event.STACKING, Event.CREDIT, channel, Event.STACKED])
         if not self._enabled:
             events += bytes([Event.DISABLED])
         return events
 
-    def _return_note(self) -> None:
+    def _return_note(self, reason: int) -> None:
         assert self._note is not None
         self.returned_notes.append(self.denominations[self._note[1] - 1])
         self._note = None
+        self._last_reject = reason
+        self._box.rejected += 1
+        self._save_cashbox()
         self._events.append(bytes([Event.REJECTING, Event.REJECTED]))
 
     def _check_escrow_timeout(self) -> None:
         note, waited = self._note, time.monotonic() - self._escrow_since
         if note is not None and note[0] == "escrow" and waited > self.escrow_timeout:
             log.info("escrow timeout: note returned to the customer")
-            self._return_note()
+            self._return_note(REJECT_ESCROW_TIMEOUT)
 
     def _channel_of(self, value_major: int) -> int:
         return self.denominations.index(value_major) + 1 if value_major in self.denominations else 0
@@ -287,26 +329,6 @@ class EsspEmulator:
 
     # --- persistence ---
 
-    def _load_cashbox(self) -> dict[int, int]:
-        if self.cashbox_file is None or not self.cashbox_file.exists():
-            return {}
-        raw = json.loads(self.cashbox_file.read_text(encoding="utf-8"))
-        return {int(value): int(n) for value, n in raw.get("counts", {}).items()}
-
     def _save_cashbox(self) -> None:
-        """Atomic write: a crash mid-write must never leave a cashbox file that undercounts."""
-        if self.cashbox_file is None:
-            return
-        counts = {str(value): n for value, n in sorted(self._cashbox.items())}
-        text = json.dumps({"currency": self.currency, "counts": counts}, indent=2)
-        directory = self.cashbox_file.parent
-        fd, tmp = tempfile.mkstemp(dir=directory, prefix=".cashbox-", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(text)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(tmp, self.cashbox_file)
-        except OSError:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        self._box.counts = dict(self._cashbox)
+        nvram.save(self.cashbox_file, self.currency, self._box)

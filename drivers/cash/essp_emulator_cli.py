@@ -1,7 +1,9 @@
 """Interactive eSSP emulator for technicians and demos (`kiosk emulate essp --pty`).
 
 Prints the pty path (and optionally links it at a stable name) so the kiosk config can point
-at it, then takes one command per stdin line: `insert <value>`, `status`, `quit`.
+at it, then takes one command per stdin line: `insert <value>`, `fault <name> [n]` (jam, fraud,
+stacker full, cashbox removed/replaced, garbage, bad CRC, no reply), `empty` (swap the cashbox),
+`status`, `quit`.
 """
 
 from __future__ import annotations
@@ -14,9 +16,9 @@ import threading
 from pathlib import Path
 from types import FrameType
 
-from drivers.cash.essp_emulator import EsspEmulator
+from drivers.cash.essp_emulator import EsspEmulator, Fault
 
-_HELP = "commands: insert <value> | status | quit"
+_HELP = "commands: insert <value> | fault <name> [n] | empty | status | quit"
 
 
 class _Terminated(Exception):
@@ -44,6 +46,11 @@ def _handle(emulator: EsspEmulator, line: str) -> bool:
         return False
     if words[0] == "status":
         print(_status(emulator), flush=True)
+    elif words[0] == "fault" and len(words) in (2, 3) and words[1] in Fault._value2member_map_:
+        emulator.inject(Fault(words[1]), int(words[2]) if len(words) == 3 else 1)
+        print(f"fault {words[1]} armed", flush=True)
+    elif words[0] == "empty":
+        print(f"cashbox emptied: {emulator.empty_cashbox()}", flush=True)
     elif words[0] == "insert" and len(words) == 2 and words[1].isdigit():
         emulator.insert_note(int(words[1]))
         print(f"inserted {words[1]}", flush=True)
@@ -58,9 +65,13 @@ def run(
     currency: str,
     denominations: tuple[int, ...],
     cashbox_file: Path | None,
+    escrow_timeout: float = 10.0,
 ) -> int:
     emulator = EsspEmulator(
-        currency=currency, denominations=denominations, cashbox_file=cashbox_file
+        currency=currency,
+        denominations=denominations,
+        cashbox_file=cashbox_file,
+        escrow_timeout=escrow_timeout,
     )
     path = emulator.start()
     if link is not None:

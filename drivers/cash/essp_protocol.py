@@ -30,6 +30,7 @@ class Command(IntEnum):
     SYNC = 0x11
     LAST_REJECT_CODE = 0x17
     HOLD = 0x18
+    GET_COUNTERS = 0x58  # stacked, stored, dispensed, transferred, rejected: 5 x uint32 LE
 
 
 class Reply(IntEnum):
@@ -282,3 +283,47 @@ def parse_setup(payload: bytes) -> SetupInfo:
     return SetupInfo(
         unit_type, firmware, currency, protocol, tuple(v * real_multiplier for v in values)
     )
+
+
+@dataclass(frozen=True)
+class Counters:
+    """GET_COUNTERS: the device's own lifetime counts, kept across power cycles and crashes."""
+
+    stacked: int
+    stored: int
+    dispensed: int
+    transferred: int
+    rejected: int
+
+
+def parse_counters(payload: bytes) -> Counters:
+    """Reply after OK: a count byte then that many uint32 LE counters (at least five)."""
+    if not payload or payload[0] < 5 or len(payload) < 1 + 4 * payload[0]:
+        raise EsspMalformed(f"counters reply unreadable: {payload.hex(' ')}")
+    values = [int.from_bytes(payload[1 + 4 * k : 5 + 4 * k], "little") for k in range(5)]
+    return Counters(*values)
+
+
+def encode_counters(counters: Counters) -> bytes:
+    values = (
+        counters.stacked,
+        counters.stored,
+        counters.dispensed,
+        counters.transferred,
+        counters.rejected,
+    )
+    return bytes([5]) + b"".join(v.to_bytes(4, "little") for v in values)
+
+
+# LAST_REJECT_CODE reasons a technician reads in maintenance (ITL reject code table, subset).
+REJECT_REASONS = {
+    0x00: "note accepted",
+    0x01: "note length incorrect",
+    0x06: "channel inhibited",
+    0x07: "second note inserted",
+    0x08: "host rejected note",
+    0x0B: "validator disabled",
+    0x0E: "fraud channel reject",
+    0x12: "escrow timeout",
+}
+REJECT_INHIBITED, REJECT_BY_HOST, REJECT_DISABLED, REJECT_ESCROW_TIMEOUT = 0x06, 0x08, 0x0B, 0x12

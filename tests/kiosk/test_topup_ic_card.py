@@ -1,0 +1,201 @@
+"""IC-card recharge: cash booked first, the credit written with a MAC, read back, never lost."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from drivers.card_reader.stored_value import (
+    CardState,
+    CreditRefused,
+    StoredValueCard,
+    StoredValueError,
+)
+from drivers.card_reader.stored_value_card import EmulatedStoredValueCard
+from drivers.cash.base import NoteCredited, NoteInEscrow
+from kiosk.clock import FakeClock
+from kiosk.config import TimeoutConfig
+from kiosk.events import KeyPressed
+from kiosk.journeys.topup_ic_card import IcCardRechargeJourney, RechargeState
+from kiosk.journeys.topup_ic_card_ports import (
+    CardCreditResult,
+    CardRead,
+    pending_credits,
+)
+from kiosk.keys import Key
+from kiosk.ledger import Ledger
+from offline_queue.db import make_engine
+from offline_queue.outbox import Outbox
+from tests.kiosk.journey_fixtures import ELECTRICITY, FakeCash, FakePrinter, FakeSync
+
+KEY = b"k" * 32
+CARD_ID = "8600112233445566"
+
+
+class Port:
+    """The reader port, synchronous: the journey gets its answers through `handle`."""
+
+    def __init__(self, card: EmulatedStoredValueCard) -> None:
+        self.card = card
+        self.host = StoredValueCard(card.process, KEY)
+        self.journey: IcCardRechargeJourney | None = None
+        self.present = True
+
+    def read(self, request_id: str) -> None:
+        assert self.journey is not None
+        if not self.present:
+            self.journey.handle(CardRead(request_id, None, "no card"))
+            return
+        self.card.reset()
+        self.journey.handle(CardRead(request_id, self.host.read()))
+
+    def credit(self, request_id: str, before: CardState, amount_minor: int) -> None:
+        assert self.journey is not None
+        try:
+            after = self.host.credit(before, amount_minor)
+        except StoredValueError as exc:
+            self.journey.handle(CardCreditResult(request_id, None, exc.code))
+            return
+        self.journey.handle(CardCreditResult(request_id, after))
+
+
+def make(tmp_path: Path, card: EmulatedStoredValueCard):  # type: ignore[no-untyped-def]
+    clock = FakeClock()
+    engine = make_engine(f"sqlite:///{tmp_path / 'kiosk.db'}")
+    outbox = Outbox(engine, "kiosk-test", clock)
+    outbox.create_schema()
+    ledger = Ledger(engine, outbox, clock)
+    ledger.create_schema()
+    port = Port(card)
+    journey = IcCardRechargeJourney(
+        kiosk_id="kiosk-test",
+        currency="CNY",
+        clock=clock,
+        timeouts=TimeoutConfig(),
+        ledger=ledger,
+        product=ELECTRICITY,
+        card=port,
+        cash=FakeCash(ledger),
+        printer=FakePrinter(outbox),
+        sync=FakeSync(),
+    )
+    port.journey = journey
+    return journey, ledger, outbox, port
+
+
+def pay(journey: IcCardRechargeJourney, *values: int) -> None:
+    for value in values:
+        journey.handle(NoteInEscrow("cash", 0, value * 100, "CNY"))
+        journey.handle(NoteCredited("cash", 0, value * 100, "CNY"))
+    journey.handle(KeyPressed(Key.ENTER))
+
+
+def test_card_and_host_macs_protect_the_credit() -> None:
+    card = EmulatedStoredValueCard(CARD_ID, KEY, balance_minor=500)
+    host = StoredValueCard(card.process, KEY)
+    before = host.read()
+    assert before == CardState(CARD_ID, 500, 0)
+    after = host.credit(before, 2000)
+    assert after == CardState(CARD_ID, 2500, 1)
+    with pytest.raises(CreditRefused):
+        host.credit(before, 2000)  # a replay with the old counter is refused
+    forged = StoredValueCard(card.process, b"x" * 32)
+    with pytest.raises(CreditRefused):
+        forged.credit(after, 100)
+    assert card.balance == 2500
+
+
+def test_recharge_books_the_money_then_writes_and_reads_back(tmp_path: Path) -> None:
+    card = EmulatedStoredValueCard(CARD_ID, KEY, balance_minor=1234)
+    journey, ledger, outbox, _ = make(tmp_path, card)
+    journey.start()
+    assert journey.state is RechargeState.INSERT_CASH
+    pay(journey, 50, 20)
+    assert journey.state is RechargeState.DONE
+    assert card.balance == 1234 + 7000
+    kinds = [r.kind for r in ledger.records()]
+    assert kinds.index("payment_committed") < kinds.index("card_credit_written")
+    assert outbox.status().pending == 1
+    assert pending_credits(ledger.records()) == []
+
+
+def test_a_write_whose_answer_is_lost_is_found_on_the_card_not_written_twice(
+    tmp_path: Path,
+) -> None:
+    card = EmulatedStoredValueCard(CARD_ID, KEY, balance_minor=0)
+    card.lose_next_reply = True
+    journey, ledger, _, _ = make(tmp_path, card)
+    journey.start()
+    pay(journey, 100)
+    assert journey.state is RechargeState.DONE
+    assert card.balance == 10000 and card.counter == 1, "credited exactly once"
+    written = [r.data for r in ledger.records() if r.kind == "card_credit_written"]
+    assert written[0]["how"] == "verified_by_read_back"
+
+
+def test_a_failed_write_is_retried_when_it_certainly_did_not_land(tmp_path: Path) -> None:
+    card = EmulatedStoredValueCard(CARD_ID, KEY)
+    card.fail_next_write = True
+    journey, _, _, _ = make(tmp_path, card)
+    journey.start()
+    pay(journey, 20)
+    assert journey.state is RechargeState.DONE and card.balance == 2000
+
+
+def test_card_pulled_out_after_the_notes_leaves_a_pending_credit_written_next_time(
+    tmp_path: Path,
+) -> None:
+    card = EmulatedStoredValueCard(CARD_ID, KEY, balance_minor=100)
+    journey, ledger, outbox, port = make(tmp_path, card)
+    journey.start()
+    card.fail_next_write = True
+    original = port.read
+
+    def card_gone(request_id: str) -> None:
+        port.present = False
+        original(request_id)
+
+    port.read = card_gone  # type: ignore[method-assign]
+    pay(journey, 50)
+    assert journey.state is RechargeState.PENDING
+    assert outbox.status().pending == 1, "the money is booked even though the card is not"
+    assert len(pending_credits(ledger.records(), CARD_ID)) == 1
+    assert card.balance == 100
+
+    port.read, port.present = original, True  # type: ignore[method-assign]
+    journey.start()  # the customer (or anyone) presents the card again
+    assert card.balance == 100 + 5000
+    assert pending_credits(ledger.records()) == []
+    assert journey.state is RechargeState.INSERT_CASH, "then the new session goes on"
+
+
+def test_recovery_flags_a_booked_credit_not_yet_on_the_card_once(tmp_path: Path) -> None:
+    from kiosk.recovery import recover
+
+    card = EmulatedStoredValueCard(CARD_ID, KEY)
+    journey, ledger, _, port = make(tmp_path, card)
+    journey.start()
+    port.credit = lambda request_id, before, amount: None  # type: ignore[method-assign]
+    pay(journey, 20)  # killed while the card is being written
+    assert journey.state is RechargeState.WRITING
+    first = recover(ledger)
+    assert journey.session.session_id in first.flagged
+    flags = [r.data["flag"] for r in ledger.records() if r.kind == "recovery"]
+    assert flags.count("card_credit_pending") == 1
+    recover(ledger)
+    flags = [r.data["flag"] for r in ledger.records() if r.kind == "recovery"]
+    assert flags.count("card_credit_pending") == 1, "flagged once, not at every start"
+
+
+def test_every_state_has_a_screen_in_both_languages(tmp_path: Path) -> None:
+    from kiosk.i18n import load_catalog
+
+    card = EmulatedStoredValueCard(CARD_ID, KEY, balance_minor=1234)
+    journey, *_ = make(tmp_path, card)
+    journey.start()
+    for lang in ("zh_CN", "en"):
+        model = journey.screen(load_catalog(), lang)
+        assert model.amounts[0].amount == "¥12.34" and model.body
+    pay(journey, 10)
+    assert "balance" in " ".join(journey.screen(load_catalog(), "en").body)
