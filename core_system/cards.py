@@ -1,0 +1,196 @@
+"""The reference core's card endpoints: online PIN check and the account statement.
+
+  POST /v1/cards/authorize  {track2, pan_sequence, pin_block, pin_format?, purpose, amount?}
+       -> 200 {approved, auth_code, session_token, tries_left, retain_card, balance?, reason?}
+  GET  /v1/accounts/statement?from=&to=&cursor=&limit=   (Authorization: Bearer <session_token>)
+       -> 200 {currency, entries: [{date, description, amount, balance}], next_cursor}
+
+The PIN block is deciphered with THIS kiosk's PIN key (format 0 under TDES, or format 4 under
+AES when pin_format is "iso4") and compared in constant time. Each card has a tries counter that
+survives sessions; when it reaches zero the reply orders the kiosk to retain the card.
+Accounts live in memory: the reference core enrols an unknown, Luhn-valid card on first sight
+with the demo PIN 1234 (documented in docs/card.md) so every virtual card profile works.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import threading
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from drivers.card_reader.emv.card_data import Track2, expiry_from_yymm, luhn_ok
+from drivers.card_reader.errors import MalformedTlv
+from drivers.pinpad.pinblock import PinBlockError, format0_pin, format4_pin, pins_equal
+from kiosk.clock import Clock
+
+Reply = tuple[int, dict[str, Any]]
+PIN_TRIES = 3
+SESSION_SECONDS = 300
+PAGE_MAX = 50
+_PURPOSES = ("balance", "statement", "payment")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _error(status: int, code: str, message: str) -> Reply:
+    return status, {"error": {"code": code, "message": message}}
+
+
+@dataclass
+class CardAccount:
+    pin: str = field(repr=False)
+    balance: Decimal
+    currency: str = "CNY"
+    tries_left: int = PIN_TRIES
+
+
+@dataclass(frozen=True)
+class _Session:
+    kiosk_id: str
+    pan: str = field(repr=False)
+    expires: datetime
+
+
+def _entries(pan: str, today: date, currency: str, balance: Decimal) -> list[dict[str, str]]:
+    """A deterministic history per card, newest first, ending at today's balance."""
+    seed = int(pan[-6:])
+    out: list[dict[str, str]] = []
+    running = balance
+    for i in range(60):
+        day = today - timedelta(days=i * 2)
+        amount = Decimal((seed * (i + 7)) % 50000 - 20000) / 100
+        description = ("Salary", "Utility bill", "Supermarket", "ATM withdrawal")[i % 4]
+        out.append(
+            {
+                "date": day.isoformat(),
+                "description": description,
+                "amount": {"amount": f"{amount:.2f}", "currency": currency},
+                "balance": {"amount": f"{running:.2f}", "currency": currency},
+            }
+        )
+        running -= amount
+    return out
+
+
+class CardIssuer:
+    def __init__(
+        self, clock: Clock, pin_keys: dict[str, tuple[str, bytes]], *, auto_enrol: bool = True
+    ) -> None:
+        """pin_keys: kiosk id -> (format "iso0"|"iso4", key bytes)."""
+        self._clock = clock
+        self._keys = dict(pin_keys)
+        self._auto_enrol = auto_enrol
+        self._accounts: dict[str, CardAccount] = {}
+        self._sessions: dict[str, _Session] = {}
+        self._lock = threading.Lock()
+
+    def enrol(self, pan: str, pin: str, balance: str, currency: str = "CNY") -> None:
+        with self._lock:
+            self._accounts[pan] = CardAccount(pin, Decimal(balance), currency)
+
+    def tries_left(self, pan: str) -> int | None:
+        account = self._accounts.get(pan)
+        return None if account is None else account.tries_left
+
+    def authorize(self, kiosk_id: str, body: Any) -> Reply:
+        if not isinstance(body, dict):
+            return _error(400, "VALIDATION_FAILED", "body must be a JSON object")
+        try:
+            track2 = Track2.parse(str(body.get("track2", "")).upper().replace("=", "D"))
+            block = bytes.fromhex(str(body.get("pin_block", "")))
+        except (MalformedTlv, ValueError):
+            return _error(400, "VALIDATION_FAILED", "track2 or pin_block malformed")
+        purpose = body.get("purpose")
+        if purpose not in _PURPOSES:
+            return _error(400, "VALIDATION_FAILED", f"purpose must be one of {_PURPOSES}")
+        if kiosk_id not in self._keys:
+            return _error(403, "NO_PIN_KEY", "no PIN key is shared with this kiosk")
+        pan = track2.pan
+        if not luhn_ok(pan):
+            return 200, self._declined("INVALID_CARD", None)
+        if expiry_from_yymm(track2.expiry_yymm) < self._clock.now().date():
+            return 200, self._declined("EXPIRED_CARD", None)
+        with self._lock:
+            account = self._accounts.get(pan)
+            if account is None:
+                if not self._auto_enrol:
+                    return 200, self._declined("UNKNOWN_CARD", None)
+                account = self._accounts[pan] = CardAccount("1234", Decimal("8888.88"))
+            if account.tries_left <= 0:
+                return 200, self._declined("PIN_TRIES_EXCEEDED", 0, retain=True)
+            fmt, key = self._keys[kiosk_id]
+            try:
+                pin = (
+                    format4_pin(block, pan, key) if fmt == "iso4" else format0_pin(block, pan, key)
+                )
+            except PinBlockError:
+                pin = ""  # a block that does not decode counts as a wrong PIN
+            if not pin or not pins_equal(pin, account.pin):
+                account.tries_left -= 1
+                if account.tries_left <= 0:
+                    return 200, self._declined("PIN_TRIES_EXCEEDED", 0, retain=True)
+                return 200, self._declined("WRONG_PIN", account.tries_left)
+            account.tries_left = PIN_TRIES
+            token = secrets.token_urlsafe(24)
+            expires = self._clock.now() + timedelta(seconds=SESSION_SECONDS)
+            self._sessions[token] = _Session(kiosk_id, pan, expires)
+            reply: dict[str, Any] = {
+                "approved": True,
+                "auth_code": f"{secrets.randbelow(1_000_000):06d}",
+                "session_token": token,
+                "tries_left": account.tries_left,
+                "retain_card": False,
+            }
+            if purpose == "balance":
+                reply["balance"] = {
+                    "amount": f"{account.balance:.2f}",
+                    "currency": account.currency,
+                }
+            return 200, reply
+
+    @staticmethod
+    def _declined(reason: str, tries_left: int | None, *, retain: bool = False) -> dict[str, Any]:
+        return {
+            "approved": False,
+            "reason": reason,
+            "tries_left": tries_left,
+            "retain_card": retain,
+            "auth_code": None,
+            "session_token": None,
+        }
+
+    def statement(self, kiosk_id: str, headers: Any, params: dict[str, str]) -> Reply:
+        auth = headers.get("Authorization") or ""
+        token = auth[7:] if auth.startswith("Bearer ") else ""
+        with self._lock:
+            session = self._sessions.get(token)
+        if session is None or session.kiosk_id != kiosk_id or session.expires < self._clock.now():
+            return _error(401, "SESSION_INVALID", "card session unknown or expired")
+        try:
+            start = (
+                date.fromisoformat(params["from"]) if _DATE.match(params.get("from", "")) else None
+            )
+            end = date.fromisoformat(params["to"]) if _DATE.match(params.get("to", "")) else None
+            cursor = int(params.get("cursor", "0") or 0)
+            limit = min(int(params.get("limit", "20")), PAGE_MAX)
+        except ValueError:
+            return _error(400, "INVALID_PARAMETER", "from/to are YYYY-MM-DD, cursor/limit numbers")
+        if start is None or end is None or start > end or cursor < 0 or limit < 1:
+            return _error(400, "INVALID_PARAMETER", "from and to (YYYY-MM-DD, from <= to) needed")
+        account = self._accounts[session.pan]
+        today = self._clock.now().date()
+        rows = [
+            e
+            for e in _entries(session.pan, today, account.currency, account.balance)
+            if start.isoformat() <= e["date"] <= end.isoformat()
+        ]
+        page = rows[cursor : cursor + limit]
+        more = cursor + limit < len(rows)
+        return 200, {
+            "currency": account.currency,
+            "entries": page,
+            "next_cursor": str(cursor + limit) if more else None,
+        }

@@ -1,0 +1,1 @@
+"""Card reader: PC/SC driver, EMV contact read, magnetic stripe fallback and the virtual card."""

@@ -1,0 +1,1 @@
+"""The project's own virtual EMV card: profiles as JSON data, served to pcscd through vpcd."""
