@@ -93,10 +93,7 @@ class Customer:
         j, s = self.journey, State
         if not self.pump_until({s.ATTRACT}, 15):
             return "stuck"
-        self.press(Key.ENTER)
-        if not self.pump_until({s.LANGUAGE}, 5):
-            return "stuck"
-        self.press(Key.D1)
+        self.press(Key.ENTER, Key.D1, Key.D1)  # attract → 中文 → services menu: pay a bill
         if not self.pump_until({s.CHOOSE_BILLER, s.NOTICE}, 10) or j.state is s.NOTICE:
             self.press(Key.ENTER)
             return "no_billers"

@@ -25,6 +25,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from core_system.cards import CardIssuer
+from core_system.openapi import openapi_document
 from core_system.store import Store, TxnResult
 from core_system.validation import ValidationError, validate_transaction
 from kiosk.clock import Clock, SystemClock, rfc3339
@@ -36,6 +38,7 @@ MAX_BATCH = 100
 _BILLER = re.compile(r"^[A-Z0-9_]{1,16}$")
 _ACCOUNT = re.compile(r"^[0-9A-Za-z]{1,32}$")
 _DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+_RECEIPT_REF = re.compile(r"^([A-Za-z0-9_.-]{1,64})-([0-9]{1,12})$")
 
 Reply = tuple[int, dict[str, Any]]
 
@@ -55,6 +58,7 @@ class CoreServer:
         port: int = 0,
         kiosk_tokens: dict[str, str],
         clock: Clock | None = None,
+        cards: CardIssuer | None = None,
     ) -> None:
         if any(not token for token in kiosk_tokens.values()):
             raise ValueError("every kiosk needs a non-empty token")
@@ -62,6 +66,7 @@ class CoreServer:
         self._host, self._port = host, port
         self._tokens = dict(kiosk_tokens)
         self._clock = clock or SystemClock()
+        self._cards = cards or CardIssuer(self._clock, pin_keys={})
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -107,11 +112,21 @@ class CoreServer:
         self, method: str, target: str, headers: Any, read_body: Callable[[], Any]
     ) -> Reply:
         url = urlsplit(target)
+        if url.path == "/openapi.json":
+            _allow(method, "GET")
+            return 200, openapi_document()
         if url.path == "/v1/health":
             _allow(method, "GET")
             return 200, {"status": "ok", "time": rfc3339(self._clock.now())}
+        if url.path == "/v1/accounts/statement":  # the card session token is the credential
+            _allow(method, "GET")
+            kiosk = headers.get("X-Kiosk-Id") or ""
+            return self._cards.statement(kiosk, headers, _query(url.query))
         kiosk_id = self._authenticate(headers)
         params = _query(url.query)
+        if url.path == "/v1/cards/authorize":
+            _allow(method, "POST")
+            return self._cards.authorize(kiosk_id, read_body())
         if url.path == "/v1/billers":
             _allow(method, "GET")
             return 200, {"billers": [b.to_wire() for b in self._store.billers()]}
@@ -121,6 +136,9 @@ class CoreServer:
         if url.path == "/v1/transactions":
             _allow(method, "POST")
             return self._transactions(kiosk_id, read_body())
+        if url.path.startswith("/v1/invoices/"):  # receipt reprints: "<kiosk_id>-<seq>"
+            _allow(method, "GET")
+            return self._invoice(url.path.removeprefix("/v1/invoices/"))
         if url.path == "/v1/reconciliation":
             _allow(method, "GET")
             return self._reconciliation(kiosk_id, params)
@@ -143,6 +161,16 @@ class CoreServer:
         if expected is None or not ok:
             raise ApiError(401, "UNAUTHORIZED", "unknown kiosk or wrong credential")
         return kiosk_id
+
+    def _invoice(self, reference: str) -> Reply:
+        """Any kiosk of the fleet may reprint any receipt: customers use the nearest kiosk."""
+        match = _RECEIPT_REF.match(reference)
+        if match is None:
+            raise ApiError(400, "VALIDATION_FAILED", "reference must be <kiosk_id>-<seq>")
+        invoice = self._store.invoice(match.group(1), int(match.group(2)))
+        if invoice is None:
+            raise ApiError(404, "UNKNOWN_INVOICE", f"no transaction with reference {reference}")
+        return 200, {"invoice": invoice}
 
     def _bills(self, params: dict[str, str]) -> Reply:
         biller_code = _param(params, "biller", _BILLER)

@@ -25,9 +25,11 @@ from sqlalchemy import (
     UniqueConstraint,
     create_engine,
     event,
+    func,
     select,
 )
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
 from core_system.seed import DEMO_ACCOUNTS, DEMO_BILLERS
@@ -130,6 +132,10 @@ class TxnResult:
 class Store:
     def __init__(self, url: str) -> None:
         parsed = make_url(url)
+        if parsed.drivername in ("postgresql", "postgres"):
+            # `--db postgresql://...` means psycopg 3 (the pinned driver), not psycopg2.
+            parsed = parsed.set(drivername="postgresql+psycopg")
+        url = parsed.render_as_string(hide_password=False)
         self._sqlite = parsed.get_backend_name() == "sqlite"
         if self._sqlite and parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
@@ -205,7 +211,17 @@ class Store:
     # -- store-and-forward ---------------------------------------------------------------------
 
     def record(self, txn: ValidTxn, received_at: datetime) -> TxnResult:
-        """Stores one validated transaction, or says why not; one DB transaction per item."""
+        """Stores one validated transaction, or says why not; one DB transaction per item.
+
+        The lock serialises this process; the UNIQUE constraint on txn_id is what decides
+        between several core processes on one PostgreSQL: the loser of an insert race gets an
+        IntegrityError and answers from the winner's row (duplicate or conflict)."""
+        try:
+            return self._record_once(txn, received_at)
+        except IntegrityError:
+            return self._record_once(txn, received_at)
+
+    def _record_once(self, txn: ValidTxn, received_at: datetime) -> TxnResult:
         with self._write_lock, self._sessions.begin() as s:
             existing = s.scalar(select(TransactionRow).where(TransactionRow.txn_id == txn.txn_id))
             if existing is not None:
@@ -261,10 +277,57 @@ class Store:
             bill.status = "paid"
             bill.paid_by_txn = txn.txn_id
 
+    def invoice(self, kiosk_id: str, seq: int) -> dict[str, Any] | None:
+        """The transaction behind receipt reference "<kiosk_id>-<seq>", for reprints (issue 5)."""
+        with self._sessions() as s:
+            row = s.scalars(
+                select(TransactionRow).where(
+                    TransactionRow.kiosk_id == kiosk_id, TransactionRow.seq == seq
+                )
+            ).first()
+            if row is None:
+                return None
+            return {
+                "reference": f"{row.kiosk_id}-{row.seq:06d}",
+                "txn_id": row.txn_id,
+                "kiosk_id": row.kiosk_id,
+                "type": row.type,
+                "amount": {"amount": row.amount, "currency": row.currency},
+                "tender": row.tender,
+                "details": row.details,
+                "created_at": row.created_at,
+                "core_ref": row.core_ref,
+            }
+
     def transaction_count(self, txn_id: str) -> int:
         with self._sessions() as s:
             rows = s.scalars(select(TransactionRow.id).where(TransactionRow.txn_id == txn_id))
             return len(list(rows))
+
+    def seq_report(self, kiosk_id: str) -> dict[str, Any]:
+        """The kiosk's seq numbers held here and the gaps between them (missing transactions:
+        still queued, dead-lettered on the kiosk, or lost) for a person to chase."""
+        with self._sessions() as s:
+            mine = TransactionRow.kiosk_id == kiosk_id
+            received, lowest, highest = s.execute(
+                select(
+                    func.count(), func.min(TransactionRow.seq), func.max(TransactionRow.seq)
+                ).where(mine)
+            ).one()
+            ordered = select(
+                TransactionRow.seq.label("seq"),
+                func.lag(TransactionRow.seq).over(order_by=TransactionRow.seq).label("prev"),
+            ).where(mine)
+            sub = ordered.subquery()
+            holes = s.execute(
+                select(sub.c.prev + 1, sub.c.seq - 1)
+                .where(sub.c.seq - sub.c.prev > 1)
+                .order_by(sub.c.seq)
+                .limit(1000)
+            ).all()
+        gaps = [{"first": 1, "last": lowest - 1}] if lowest and lowest > 1 else []
+        gaps += [{"first": int(a), "last": int(b)} for a, b in holes]
+        return {"highest": int(highest or 0), "received": int(received), "gaps": gaps}
 
     def reconciliation(self, kiosk_id: str, day: date) -> dict[str, Any]:
         """Count and per-currency totals per type, for the kiosk's own business day (UTC)."""
@@ -283,6 +346,7 @@ class Store:
             "kiosk_id": kiosk_id,
             "date": day.isoformat(),
             "count": len(rows),
+            "seq": self.seq_report(kiosk_id),
             "types": {
                 t: {
                     "count": e["count"],

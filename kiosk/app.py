@@ -12,6 +12,9 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
+from kiosk.cash.counters import cashbox_counts_sql
+from kiosk.cash.reconcile import reading_of
+from kiosk.cash.service import CashService
 from kiosk.clock import Clock
 from kiosk.config import KioskConfig
 from kiosk.core_client import CoreClient
@@ -19,12 +22,21 @@ from kiosk.errors import KioskError
 from kiosk.events import EventBus
 from kiosk.i18n import Catalog
 from kiosk.journeys.bill_payment import BillPaymentJourney
+from kiosk.journeys.kiosk_session import KioskSession, MenuEntry
+from kiosk.journeys.reprint import ReprintJourney
+from kiosk.journeys.reprint_source import ReceiptLookup
+from kiosk.journeys.services import ReprintService, TopupService
+from kiosk.journeys.topup import Product, TopupJourney
 from kiosk.ledger import Ledger
+from kiosk.offline_policy import BillCache, outbox_paid_bills
 from kiosk.recovery import RecoveryReport, recover
 from kiosk.runtime.adapters import CashAdapter, CoreBillLookup, PrinterAdapter, SyncAdapter
 from kiosk.runtime.controller import JourneyController
 from kiosk.runtime.registry import BuiltDevice, DeviceContext, DeviceRegistry
 from kiosk.runtime.workers import Workers
+from kiosk.speech.select import choose_engine
+from kiosk.speech.service import SpeechService
+from kiosk.voice_mode import VoiceMode
 from offline_queue.db import make_engine
 from offline_queue.http import CoreHttp
 from offline_queue.outbox import Outbox
@@ -47,32 +59,55 @@ class KioskRuntime:
     lookup: CoreBillLookup
     sync: SyncWorker
     journey: BillPaymentJourney
+    session: KioskSession
     controller: JourneyController
     workers: Workers
+    speech: SpeechService
+    speech_problem: str = ""  # why the kiosk cannot speak (a technician alert), or ""
+    headphone: BuiltDevice | None = None
     http: list[CoreHttp] = field(default_factory=list)
     recovery: RecoveryReport | None = None
     started: bool = False
 
     def start(self) -> None:
-        """Recovery first (before any device can move money), then devices, then sync."""
+        """Recovery first (before any device can move money), then devices, then sync.
+
+        The acceptor is opened (disabled) before recovery: opening returns any note a dead run
+        left in escrow and reads the device's counters, which recovery needs to place notes
+        the journal saw accepted but never saw stacked."""
         self.outbox.create_schema()
         self.ledger.create_schema()
-        self.recovery = recover(self.ledger)
+        cash_open = self._open(self.cash)
+        reading = reading_of(self.cash.device) if cash_open else None
+        self.recovery = recover(self.ledger, reading)
         self.workers.start()
-        for built in (self.printer, self.cash):
-            try:
-                built.device.open()
-            except KioskError as exc:
-                log.error("device %s did not open: %s", built.device.device_id, exc)
+        self._open(self.printer)
+        self.printer_port.refresh_status()  # known before the first customer, not guessed
         self.sync.start()
+        self.speech.start()
+        if self.speech_problem:
+            log.error("technician alert: voice guidance unavailable: %s", self.speech_problem)
+        if self.headphone is not None:
+            self._open(self.headphone)
         if not self.lookup.refresh_billers():
             log.warning("core unreachable at start-up: bill payments unavailable until it is back")
         self.started = True
+
+    def _open(self, built: BuiltDevice) -> bool:
+        try:
+            built.device.open()
+        except KioskError as exc:
+            log.error("device %s did not open: %s", built.device.device_id, exc)
+            return False
+        return True
 
     def stop(self) -> None:
         if not self.started:
             return
         self.started = False
+        self.speech.stop()
+        if self.headphone is not None:
+            self.headphone.close()
         self.sync.stop()
         self.workers.stop()
         for built in (self.cash, self.printer):
@@ -83,6 +118,13 @@ class KioskRuntime:
         for http in self.http:
             http.close()
         self.engine.dispose()
+
+
+def _core_reachable(outbox: Outbox, stale_after_s: float = 60.0) -> bool:
+    """Offline for the escrow policy: money has waited in the queue longer than a sync round
+    trip should take, so the core is not taking it (the biller's offline limit applies)."""
+    age = outbox.status().oldest_pending_age_s
+    return age is None or age < stale_after_s
 
 
 def build_kiosk(
@@ -98,7 +140,7 @@ def build_kiosk(
     bus = EventBus()
     engine = make_engine(config.database_url)
     outbox = Outbox(engine, config.kiosk_id, clock)
-    ledger = Ledger(engine, outbox, clock)
+    ledger = Ledger(engine, outbox, clock, seal_key=config.journal_key or None)
     context = DeviceContext(bus.publish, config.data_dir, receipts_dir)
     cash = registry.build(config.devices["cash"], context)
     printer = registry.build(config.devices["printer"], context)
@@ -112,12 +154,16 @@ def build_kiosk(
             connect_timeout=core.connect_timeout,
             read_timeout=core.read_timeout,
             verify=core.verify,
+            pin_sha256=core.pin_sha256,
         )
 
     lookup_http, sync_http = http(), http()  # requests.Session is not shared across threads
     workers = Workers()
     printer_port = PrinterAdapter(printer.device, bus, workers.printer)
-    lookup = CoreBillLookup(CoreClient(lookup_http), bus, workers.network, clock)
+    bill_cache = BillCache(clock, paid_since=outbox_paid_bills(engine))  # offline payments
+    lookup = CoreBillLookup(
+        CoreClient(lookup_http), bus, workers.network, clock, bill_cache=bill_cache
+    )
     sync = SyncWorker(
         outbox,
         sync_http,
@@ -126,6 +172,16 @@ def build_kiosk(
         batch_size=config.queue.batch_size,
         backoff_base=config.queue.backoff_base,
         backoff_cap=config.queue.backoff_cap,
+    )
+    cash_options = config.devices["cash"].options
+    cash_service = CashService(
+        CashAdapter(cash.device),
+        lambda: cashbox_counts_sql(
+            engine,
+            config.currency,
+            capacity=int(cash_options.get("cashbox_capacity", 1000)),
+            near_full=int(cash_options.get("cashbox_near_full", 900)),
+        ),
     )
     journey = BillPaymentJourney(
         kiosk_id=config.kiosk_id,
@@ -136,11 +192,66 @@ def build_kiosk(
         timeouts=config.timeouts,
         ledger=ledger,
         lookup=lookup,
-        cash=CashAdapter(cash.device),
+        cash=cash_service,
+        online=lambda: _core_reachable(outbox),
+        overpay_consent=bool(cash_options.get("overpay_consent", False)),
         printer=printer_port,
         sync=SyncAdapter(sync),
         timezone=config.timezone,
     )
+    topup = TopupService(
+        lambda lang: TopupJourney(
+            kiosk_id=config.kiosk_id,
+            currency=config.currency,
+            catalog=catalog,
+            clock=clock,
+            timeouts=config.timeouts,
+            ledger=ledger,
+            products=tuple(Product(b.code, b) for b in lookup.billers()),
+            cash=cash_service,
+            printer=printer_port,
+            sync=SyncAdapter(sync),
+            online=lambda: _core_reachable(outbox),
+            lang=lang,
+        ),
+        available=lambda: bool(lookup.billers()) and cash_service.available(),
+    )
+    receipts = ReceiptLookup(ledger, lookup_http, bus, workers.network)  # same thread as lookups
+    reprint = ReprintService(
+        lambda lang: ReprintJourney(
+            kiosk_id=config.kiosk_id,
+            lang=lang,
+            catalog=catalog,
+            clock=clock,
+            ledger=ledger,
+            source=receipts,
+            printer=printer_port,
+            timezone=config.timezone,
+            columns=printer.device.capabilities.columns,
+        ),
+        clock,
+        config.timeouts.input,
+    )
+    session = KioskSession(
+        entries=(
+            MenuEntry("service_pay_bill", journey),
+            MenuEntry("service_topup", topup),
+            MenuEntry("service_reprint", reprint),
+        ),
+        fallback=journey,
+        catalog=catalog,
+        clock=clock,
+        timeouts=config.timeouts,
+        default_language=config.default_language,
+    )
+    choice = choose_engine()
+    speech = SpeechService(choice.engine)
+    headphone = None
+    voice = None
+    if "headphone" in config.devices:
+        headphone = registry.build(config.devices["headphone"], context)
+        voice = VoiceMode(speech, catalog, clock, config.voice)
+    controller = JourneyController(bus, session, voice, debounce_s=config.voice.keypad_debounce_s)
     return KioskRuntime(
         config=config,
         clock=clock,
@@ -154,7 +265,11 @@ def build_kiosk(
         lookup=lookup,
         sync=sync,
         journey=journey,
-        controller=JourneyController(bus, journey),
+        session=session,
+        controller=controller,
         workers=workers,
+        speech=speech,
+        speech_problem=choice.reason,
+        headphone=headphone,
         http=[lookup_http, sync_http],
     )

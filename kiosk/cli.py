@@ -12,9 +12,19 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from drivers.coin.cctalk_emulator_cli import register as register_cctalk_emulator
 from kiosk import __version__
+from kiosk.cli_card import register_card_commands
+from kiosk.cli_journal import register as register_journal_commands
+from kiosk.cli_queue import register as register_queue_commands
 from kiosk.errors import KioskError
+
+if TYPE_CHECKING:
+    from kiosk.demo_env import DemoEnvironment
+    from kiosk.screen_model import ScreenModel
+    from kiosk.speech.recorder import VoiceRecorder
 
 log = logging.getLogger("kiosk")
 
@@ -81,6 +91,8 @@ def build_parser() -> argparse.ArgumentParser:
     essp.add_argument("--link", help="also create a symlink to the pty at this path")
     essp.add_argument("--currency", default="CNY")
     essp.add_argument("--cashbox-file", type=Path, help="persist the cashbox count here")
+    essp.add_argument("--denominations", default="1,5,10,20,50,100", help="note values, major")
+    essp.add_argument("--escrow-timeout", type=float, default=10.0, help="seconds, then return")
     essp.set_defaults(handler=_emulate_essp)
     printer = emulators.add_parser(
         "printer",
@@ -92,7 +104,13 @@ def build_parser() -> argparse.ArgumentParser:
     where.add_argument("--tcp", type=int, metavar="PORT", help="serve on 127.0.0.1:PORT")
     printer.add_argument("--link", help="also create a symlink to the pty at this path")
     printer.add_argument("--out", type=Path, default=Path("printer-out"))
+    printer.add_argument("--paper", default="ready", help="ready|near_end|out|cover_open|offline")
+    printer.add_argument("--fault", help="STATE:LINES, e.g. out:12 = paper out after 12 lines")
     printer.set_defaults(handler=_emulate_printer)
+    register_cctalk_emulator(emulators)
+    register_queue_commands(commands)
+    register_journal_commands(commands)
+    register_card_commands(commands, emulators)
     return parser
 
 
@@ -131,15 +149,22 @@ def _demo(args: argparse.Namespace) -> int:
         env.stop()
 
 
-def _headless_demo(env: object) -> int:
+def _headless_demo(env: DemoEnvironment) -> int:
     from kiosk.demo_script import DemoFailed, run_headless_demo
     from screens.snapshot import ensure_app, render_png
     from screens.theme import standard
 
     app = ensure_app()  # noqa: F841 - kept alive while the journey renders screenshots
     theme = standard()
+    voice = _voice_recorder(env)
+
+    def snapshot(model: ScreenModel, path: Path) -> None:
+        render_png(model, path, theme=theme)
+        if voice is not None:
+            voice.record(model, path.stem)  # what a blind customer hears on this screen
+
     try:
-        summary = run_headless_demo(env, lambda model, path: render_png(model, path, theme=theme))
+        summary = run_headless_demo(env, snapshot)
     except DemoFailed as exc:
         print(f"demo: the journey failed: {exc}", file=sys.stderr)
         return 1
@@ -147,8 +172,20 @@ def _headless_demo(env: object) -> int:
         f"demo: {summary['journey']} {summary['currency']} {summary['amount']} "
         f"txn {summary['txn_id']} synced={summary['synced']} core_ref={summary['core_ref']}"
     )
-    print(f"demo: screenshots, receipts and summary.json in {env.out_dir}/")  # type: ignore[attr-defined]
+    print(f"demo: screenshots, voice, receipts and summary.json in {env.out_dir}/")
     return 0 if summary["synced"] else 1
+
+
+def _voice_recorder(env: DemoEnvironment) -> VoiceRecorder | None:
+    from kiosk.speech.engine import EspeakEngine, SpeechError
+    from kiosk.speech.recorder import VoiceRecorder
+
+    try:
+        engine = EspeakEngine()
+    except SpeechError as exc:
+        print(f"demo: no voice files ({exc})", file=sys.stderr)
+        return None
+    return VoiceRecorder(env.out_dir / "voice", env.runtime.journey.catalog, engine)
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -205,15 +242,18 @@ def _emulate_essp(args: argparse.Namespace) -> int:
     return run(
         link=args.link,
         currency=args.currency,
-        denominations=(1, 5, 10, 20, 50, 100),
+        denominations=tuple(int(v) for v in args.denominations.split(",")),
         cashbox_file=args.cashbox_file,
+        escrow_timeout=args.escrow_timeout,
     )
 
 
 def _emulate_printer(args: argparse.Namespace) -> int:
     from drivers.printer.emulator_cli import run
 
-    return run(out_dir=args.out, link=args.link, tcp_port=args.tcp)
+    return run(
+        out_dir=args.out, link=args.link, tcp_port=args.tcp, paper=args.paper, fault=args.fault
+    )
 
 
 if __name__ == "__main__":

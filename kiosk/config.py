@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from kiosk.errors import ConfigError
 from kiosk.i18n import LANGUAGES
 from kiosk.money import MINOR_DIGITS
+from kiosk.voice_mode import VoiceConfig
 
 T = TypeVar("T")
 
@@ -29,6 +30,7 @@ class CoreConfig:
     connect_timeout: float = 3.05
     read_timeout: float = 10.0
     verify: bool | str = True
+    pin_sha256: str = ""  # the core's leaf certificate SHA-256 fingerprint, if pinned
 
 
 @dataclass(frozen=True)
@@ -60,7 +62,7 @@ class TimeoutConfig:
     insert_cash: float = 90.0
     confirm: float = 60.0
     result: float = 10.0
-    warning: float = 15.0
+    warning: float = 20.0  # spoken and shown; any key extends, as often as the customer needs
     core_lookup: float = 15.0
     print_job: float = 30.0
     sync_wait: float = 8.0
@@ -86,6 +88,8 @@ class KioskConfig:
     timeouts: TimeoutConfig = TimeoutConfig()
     queue: QueueConfig = QueueConfig()
     timezone: str = "Asia/Shanghai"  # for what customers read; records stay in UTC
+    voice: VoiceConfig = VoiceConfig()
+    journal_key: bytes = field(default=b"", repr=False)  # seals the journal (from the environment)
 
     @property
     def database_url(self) -> str:
@@ -136,7 +140,21 @@ def parse_config(raw: dict[str, Any], env: dict[str, str] | os._Environ[str]) ->
         timeouts=_numbers(raw.get("timeouts", {}), "timeouts", TimeoutConfig),
         queue=_queue(raw.get("queue", {})),
         timezone=timezone,
+        voice=_voice(raw.get("voice", {})),
+        journal_key=_journal_key(raw.get("journal", {}), env),
     )
+
+
+def _journal_key(table: Any, env: Any) -> bytes:
+    if not isinstance(table, dict):
+        raise ConfigError("journal", "a table")
+    name = _get(table, "journal.key_env", str, "an environment variable name", "")
+    if not name:
+        return b""
+    value = env.get(name, "")
+    if len(value) < 16:
+        raise ConfigError("journal.key_env", f"variable {name} set to a secret of 16+ characters")
+    return value.encode()
 
 
 def _core(table: dict[str, Any], env: Any) -> CoreConfig:
@@ -163,12 +181,16 @@ def _core(table: dict[str, Any], env: Any) -> CoreConfig:
     ca_file = _get(table, "core.ca_file", str, "a CA bundle path", "")
     if ca_file:
         verify = ca_file
+    pin = _get(table, "core.pin_sha256", str, "64 hex digits (colons allowed)", "")
+    if pin and not re.fullmatch(r"[0-9a-fA-F]{64}", pin.replace(":", "")):
+        raise ConfigError("core.pin_sha256", "64 hex digits (colons allowed)", pin)
     return CoreConfig(
         url=url.rstrip("/"),
         token=token,
         connect_timeout=_positive(table, "core.connect_timeout", 3.05),
         read_timeout=_positive(table, "core.read_timeout", 10.0),
         verify=verify,
+        pin_sha256=pin.replace(":", "").lower(),
     )
 
 
@@ -181,7 +203,41 @@ def _devices(table: dict[str, Any]) -> dict[str, DeviceConfig]:
         backend = _get(entry, f"devices.{kind}.backend", str, "a backend id")
         options = {k: v for k, v in entry.items() if k != "backend"}
         devices[kind] = DeviceConfig(kind=kind, backend=backend, options=options)
+    coin = table.get("coin")  # optional: a kiosk without a coin acceptor takes notes only
+    if coin is not None:
+        if not isinstance(coin, dict):
+            raise ConfigError("devices.coin", 'a table with backend = "cctalk" or similar')
+        backend = _get(coin, "devices.coin.backend", str, "a backend id")
+        options = {k: v for k, v in coin.items() if k != "backend"}
+        devices["coin"] = DeviceConfig(kind="coin", backend=backend, options=options)
+    jack = table.get("headphone")  # optional: without it there is no voice mode
+    if jack is not None:
+        if not isinstance(jack, dict):
+            raise ConfigError("devices.headphone", 'a table with backend = "evdev" or "emulated"')
+        backend = _get(jack, "devices.headphone.backend", str, "a backend id")
+        options = {k: v for k, v in jack.items() if k != "backend"}
+        devices["headphone"] = DeviceConfig(kind="headphone", backend=backend, options=options)
     return devices
+
+
+def _voice(table: Any) -> VoiceConfig:
+    """Where things are on this cabinet (clock positions seen from the keypad), and timing."""
+    if not isinstance(table, dict):
+        raise ConfigError("voice", "a table")
+    positions = {}
+    for key in ("card_slot", "note_acceptor", "receipt_slot"):
+        value = _get(table, f"voice.{key}", int, "a clock position 1-12", getattr(VoiceConfig, key))
+        if not 1 <= value <= 12:
+            raise ConfigError(f"voice.{key}", "a clock position 1-12", value)
+        positions[key] = value
+    return VoiceConfig(
+        **positions,
+        unplugged_grace_s=_positive(table, "voice.unplugged_grace_s", 30.0),
+        timeout_factor=_positive(table, "voice.timeout_factor", 3.0),
+        keypad_debounce_s=float(
+            _get(table, "voice.keypad_debounce_s", float, "seconds, e.g. 0.08", 0.0)
+        ),
+    )
 
 
 def _screen(table: Any) -> ScreenConfig:

@@ -16,6 +16,7 @@ from core_system.server import CoreServer
 from core_system.store import Store
 from drivers.cash.essp_emulator import EsspEmulator
 from drivers.printer.emulator import PrinterEmulator
+from drivers.sensors.headphone import EmulatedHeadphoneJack
 from kiosk.app import KioskRuntime, build_kiosk
 from kiosk.clock import SystemClock
 from kiosk.config import CoreConfig, DeviceConfig, KioskConfig, ScreenConfig, TimeoutConfig
@@ -39,6 +40,10 @@ class DemoEnvironment:
     @property
     def printer_emulator(self) -> PrinterEmulator:
         return self.runtime.printer.emulator
+
+    @property
+    def headphone(self) -> EmulatedHeadphoneJack | None:
+        return self.runtime.headphone.emulator if self.runtime.headphone else None
 
     def stop(self) -> None:
         self.runtime.stop()
@@ -72,6 +77,7 @@ def start_demo(
         devices={
             "cash": DeviceConfig("cash", "essp-emulated"),
             "printer": DeviceConfig("printer", "escpos-emulated"),
+            "headphone": DeviceConfig("headphone", "emulated"),
         },
         screen=ScreenConfig(fullscreen=False),
         timeouts=timeouts or TimeoutConfig(),

@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kiosk.demo_env import DemoEnvironment
-from kiosk.journeys.bill_payment_states import State
 from kiosk.keys import Key
 from kiosk.screen_model import ScreenModel
 from offline_queue.models import OutboxState
@@ -55,15 +54,26 @@ class DemoRun:
             self.snapshot(model, path)
             self.shots.append(path)
 
-    def wait_for(self, state: State, timeout: float = 20.0) -> None:
+    def wait_for(self, screen_id: str, timeout: float = 20.0) -> ScreenModel:
+        """Waits until the customer sees `screen_id` (what is on screen, whichever journey)."""
         deadline = time.monotonic() + timeout
-        journey = self.env.runtime.journey
+        controller = self.env.runtime.controller
         while time.monotonic() < deadline:
             self.pump()
-            if journey.state is state:
-                return
+            current = controller.current_screen()
+            if current.screen_id == screen_id:
+                return current
             time.sleep(0.02)
-        raise DemoFailed(f"waited {timeout:.0f}s for {state.value}, still {journey.state.value}")
+        seen = controller.current_screen().screen_id
+        raise DemoFailed(f"waited {timeout:.0f}s for the {screen_id} screen, still {seen}")
+
+    def choose(self, screen: ScreenModel, label: str) -> None:
+        """Presses the number shown beside `label`, as a customer reading the screen would."""
+        for choice in screen.choices:
+            if choice.label == label:
+                self.press(Key(choice.key))
+                return
+        raise DemoFailed(f"{label!r} is not offered on {screen.screen_id}")
 
     def press(self, *keys: Key) -> None:
         for key in keys:
@@ -80,21 +90,24 @@ def run_headless_demo(env: DemoEnvironment, snapshot: Snapshot) -> dict[str, obj
     out = env.out_dir
     run = DemoRun(env, snapshot, out / "screens")
     journey = env.runtime.journey
-    run.wait_for(State.ATTRACT)
+    lang = journey.default_language
+    catalog = journey.catalog
+    run.wait_for("attract")
     run.press(Key.ENTER)
-    run.wait_for(State.LANGUAGE)
-    run.press(Key.D1 if journey.default_language == "zh_CN" else Key.D2)
-    run.wait_for(State.CHOOSE_BILLER)
-    codes = [b.code for b in journey.billers()]
-    if DEMO_BILLER not in codes:
-        raise DemoFailed(f"biller {DEMO_BILLER} not offered (got {codes})")
-    run.press(Key.digit(codes.index(DEMO_BILLER) + 1))
-    run.wait_for(State.ENTER_ACCOUNT)
+    run.choose(run.wait_for("language"), catalog.text(lang, f"language_{lang[:2]}"))
+    menu = run.wait_for("menu")
+    run.choose(menu, catalog.text(lang, "service_pay_bill"))
+    billers = run.wait_for("choose_biller")
+    wanted = next((b.name(lang) for b in journey.billers() if b.code == DEMO_BILLER), None)
+    if wanted is None:
+        raise DemoFailed(f"biller {DEMO_BILLER} not offered")
+    run.choose(billers, wanted)
+    run.wait_for("enter_account")
     run.press(*[Key(d) for d in DEMO_ACCOUNT])
     run.press(Key.ENTER)
-    run.wait_for(State.BILL_DETAILS)
+    run.wait_for("bill_details")
     run.press(Key.ENTER)
-    run.wait_for(State.INSERT_CASH)
+    run.wait_for("insert_cash")
     emulator = env.cash_emulator
     # Like a customer who waits for the acceptor's light before feeding a note.
     _wait_until(run, lambda: emulator.enabled, what="the acceptor to be enabled")
@@ -106,9 +119,9 @@ def run_headless_demo(env: DemoEnvironment, snapshot: Snapshot) -> dict[str, obj
             lambda b=before: journey.session.cash is not None and journey.session.cash.total != b,
             what=f"the ¥{value} note to be credited",
         )
-    run.wait_for(State.CONFIRM)
+    run.wait_for("confirm")
     run.press(Key.ENTER)
-    run.wait_for(State.THANK_YOU, timeout=30)
+    run.wait_for("thank_you", timeout=30)
     session = journey.session
     summary_session = {
         "txn_id": session.txn_id,
@@ -118,7 +131,7 @@ def run_headless_demo(env: DemoEnvironment, snapshot: Snapshot) -> dict[str, obj
         "receipt_printed": bool(session.printed),
     }
     run.press(Key.ENTER)
-    run.wait_for(State.ATTRACT)
+    run.wait_for("attract")
     item = env.runtime.outbox.item(session.txn_id)
     synced = item is not None and item.state is OutboxState.ACCEPTED
     at_core = env.core_store.transaction_count(session.txn_id)  # exactly once at the core

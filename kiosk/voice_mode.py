@@ -34,6 +34,7 @@ class VoiceConfig:
     receipt_slot: int = 10
     unplugged_grace_s: float = 30.0
     timeout_factor: float = 3.0  # customer timeouts are this much longer in voice mode
+    keypad_debounce_s: float = 0.0  # e.g. 0.08: one press, even on a bouncing keypad
 
 
 class VoiceMode:

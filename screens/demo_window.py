@@ -14,6 +14,12 @@ def run_demo_window(env: DemoEnvironment) -> int:
         (f"插入 ¥{v} / Insert ¥{v} note", lambda v=v: cash.insert_note(v))
         for v in (100, 50, 20, 10, 5, 1)
     ]
+    jack = env.headphone
+    if jack is not None:
+        actions += [
+            ("插入耳机 / Plug in headphones", jack.plug),
+            ("拔出耳机 / Unplug headphones", jack.unplug),
+        ]
     actions += [
         ("打印机缺纸 / Printer: paper out", lambda: printer.set_paper("out")),
         ("打印机就绪 / Printer: ready", lambda: printer.set_paper("ready")),

@@ -9,13 +9,15 @@ cd "$root"
 
 # Debian packages the kiosk and its tests use:
 #   pcscd, vsmartcard-vpcd, libpcsclite-dev, swig  -> real PC/SC card path (and building pyscard)
-#   espeak-ng, sox                                 -> speech output and its checks
+#   espeak-ng, sox, alsa-utils (aplay)             -> speech output and its checks
 #   socat                                          -> serial/pty plumbing for technicians
 #   fonts-noto-cjk, fontconfig                     -> Chinese text on screen and on receipt previews
 #   libegl1 libgl1 libxkbcommon0 libfontconfig1 libdbus-1-3 libglib2.0-0 -> Qt's offscreen platform
 #   python3-venv                                   -> the virtual environment
-debs=(tzdata pcscd vsmartcard-vpcd libpcsclite-dev swig espeak-ng sox socat fonts-noto-cjk fontconfig
-      libegl1 libgl1 libxkbcommon0 libfontconfig1 libdbus-1-3 libglib2.0-0 make)
+#   postgresql                                     -> the reference core on PostgreSQL (its tests)
+debs=(tzdata alsa-utils pcscd vsmartcard-vpcd libpcsclite-dev swig espeak-ng sox socat fonts-noto-cjk fontconfig
+      libegl1 libgl1 libxkbcommon0 libfontconfig1 libdbus-1-3 libglib2.0-0 make postgresql
+      libusb-1.0-0)
 
 missing=()
 for p in "${debs[@]}"; do

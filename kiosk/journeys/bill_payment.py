@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
 from drivers.base import DeviceState
 from drivers.cash.base import AcceptorStateChanged, NoteCredited, NoteInEscrow, NoteReturned
-from kiosk.billing import Biller
+from kiosk import offline_policy
+from kiosk.billing import Bill, Biller
+from kiosk.cash import escrow_policy
 from kiosk.clock import Clock
 from kiosk.config import TimeoutConfig
 from kiosk.events import CustomerTouched, KeyPressed
@@ -73,6 +76,8 @@ class BillPaymentJourney:
         printer: PrintPort,
         sync: SyncPort,
         timezone: str = "Asia/Shanghai",
+        online: Callable[[], bool] | None = None,
+        overpay_consent: bool = False,
     ) -> None:
         self.kiosk_id = kiosk_id
         self.timezone = ZoneInfo(timezone)
@@ -86,10 +91,17 @@ class BillPaymentJourney:
         self._cash = cash
         self._printer = printer
         self._sync = sync
+        self._online = online or (lambda: True)
+        # False: the insert screen states up front that any excess becomes prepayment (no
+        # change is given); True: each overpaying note is also held until the customer agrees.
+        self.overpay_consent = overpay_consent
+        self.escrow_offer: tuple[Money, Money | None] | None = None  # note, prepayment
+        self._offline_session = ""  # the session paying a cached bill offline (offline_policy)
         self.state = State.ATTRACT
         self.session = CustomerSession(default_language, currency)
         self._deadline: float | None = None
         self._timeout_s = 0.0
+        self.timeout_factor = 1.0  # set by voice mode (config voice.timeout_factor)
 
     # ----------------------------------------------------------------- queries
 
@@ -113,12 +125,19 @@ class BillPaymentJourney:
 
     def _arm(self, timeout: float | None) -> None:
         self._timeout_s = timeout or 0.0
+        if timeout is not None and self.state in CUSTOMER_STATES:
+            timeout *= self.timeout_factor  # voice-mode customers get longer to act
         self._deadline = None if timeout is None else self.clock.monotonic() + timeout
 
     def seconds_left(self) -> float | None:
         if self._deadline is None:
             return None
         return max(0.0, self._deadline - self.clock.monotonic())
+
+    @property
+    def offline(self) -> bool:
+        """This customer pays a cached bill while the core is away (decided at look-up)."""
+        return bool(self._offline_session) and self._offline_session == self.session.session_id
 
     def _journal(self, kind: str, **data: object) -> None:
         self._ledger.record(self.session.session_id, kind, data, txn_id=self.session.txn_id or None)
@@ -131,6 +150,7 @@ class BillPaymentJourney:
     def _to_attract(self) -> None:
         self._go(State.ATTRACT)
         self.session = CustomerSession(self.default_language, self.currency)
+        self.escrow_offer = None
 
     # ----------------------------------------------------------------- events
 
@@ -163,6 +183,15 @@ class BillPaymentJourney:
             self._deadline = None
             self._on_timeout()
 
+    def abandon(self) -> None:
+        """The customer has gone (headphones out too long): end as inactivity would, safely.
+
+        Work already under way (printing, syncing) finishes on its own timers first.
+        """
+        if self.state in CUSTOMER_STATES or self.state is State.NOTICE:
+            self._deadline = None
+            self._on_timeout()
+
     # ----------------------------------------------------------------- keys
 
     def _on_key(self, key: Key) -> None:
@@ -188,13 +217,28 @@ class BillPaymentJourney:
             State.THANK_YOU: self._key_result,
             State.CREDITED: self._key_result,
             State.NOTICE: self._key_notice,
+            State.PRINTER_WARNING: self._key_printer_warning,
         }.get(s)
         if handler is not None:
             handler(key)
 
     def _start_session(self) -> None:
         self.session = CustomerSession(self.default_language, self.currency)
+        self._printer.refresh_status()  # live, in the background: known before any money
         self._go(State.LANGUAGE, self.timeouts.menu)
+
+    @property
+    def done(self) -> bool:
+        """Back at rest: the services menu may take the next customer."""
+        return self.state is State.ATTRACT
+
+    def available(self) -> bool:
+        return bool(self._lookup.billers())
+
+    def begin(self, lang: str) -> None:
+        """Started from the services menu, language already chosen: straight to the billers."""
+        self._start_session()
+        self._key_language(Key.D1 if lang == "zh_CN" else Key.D2)
 
     def _key_language(self, key: Key) -> None:
         if key is Key.CANCEL:
@@ -244,11 +288,37 @@ class BillPaymentJourney:
             if not self._cash.available():
                 self._notice("cash_unavailable", State.ATTRACT)
                 return
+            status = self._printer.last_status()
+            if self.session.paper_receipt and not status.can_print:
+                # Told before any money is taken; the receipt will be on screen as a QR code.
+                self.session.paper_receipt = False
+                self._journal("printer_unavailable_offered_onscreen", status=status.value)
+                self._go(State.PRINTER_WARNING, self.timeouts.input)
+                return
+            self._open_cash_session()
+
+    def _key_printer_warning(self, key: Key) -> None:
+        if key is Key.CANCEL:
+            self._to_attract()
+        elif key in (Key.ENTER, Key.D1):
             self._open_cash_session()
 
     def _key_insert(self, key: Key) -> None:
+        session = self.session
+        if self.escrow_offer is not None and session.escrow == "held":
+            if key in (Key.ENTER, Key.D1):
+                self._answer_offer(True)
+            elif key is Key.CANCEL:
+                self._answer_offer(False)  # the note comes back; the customer may try another
+            return
         if key is Key.CANCEL:
             self._settle("cancelled")
+        elif key is Key.ENTER and session.cash is not None and not session.cash.total.is_zero():
+            if session.biller is not None and session.biller.partial_allowed:
+                self._cash.disable()  # partial payment: pay what is in, the bill stays open
+                self._go(State.CONFIRM, self.timeouts.confirm)
+            else:
+                session.message_id = "partial_not_allowed"
 
     def _key_confirm(self, key: Key) -> None:
         if key is Key.ENTER:
@@ -292,8 +362,30 @@ class BillPaymentJourney:
         if not event.bills:
             self._notice("no_open_bill", State.ENTER_ACCOUNT)
             return
-        self.session.bill = min(event.bills, key=lambda b: b.due_date)
+        bill = min(event.bills, key=lambda b: b.due_date)
+        if event.offline and not self._allow_offline(bill):
+            return
+        self.session.bill = bill
         self._go(State.BILL_DETAILS, self.timeouts.input)
+        if self.offline:
+            self.session.message_id = "offline_payment_notice"  # told before any money is taken
+
+    def _allow_offline(self, bill: Bill) -> bool:
+        """The core is away and the bill came from the cache: the offline policy decides now,
+        before the cash acceptor is enabled."""
+        assert self.session.biller is not None
+        decision = offline_policy.decide_bill_payment(self.session.biller, bill)
+        self._journal(
+            "offline_decision",
+            bill_id=bill.bill_id,
+            allowed=decision.allowed,
+            reason=decision.reason,
+        )
+        if not decision.allowed:
+            self._notice(decision.message_id, State.ATTRACT)
+            return False
+        self._offline_session = self.session.session_id
+        return True
 
     # ----------------------------------------------------------------- cash
 
@@ -316,31 +408,49 @@ class BillPaymentJourney:
         assert self.session.bill is not None
         return self.session.bill.amount_due
 
-    def _escrow_refusal(self, event: NoteInEscrow) -> str:
-        """Why a note in escrow must go back, or "" to take it."""
-        session = self.session
-        if self.state is not State.INSERT_CASH or session.cash is None:
-            return "not_accepting"
-        if event.currency != session.currency:
-            return "wrong_currency"
-        if session.cash.total >= self.amount_due():
-            return "already_paid"
-        after = session.cash.total + Money.from_minor(event.value_minor, event.currency)
-        assert session.biller is not None
-        if after > session.biller.max_amount:
-            return "over_biller_limit"
-        return ""
-
     def _on_escrow(self, event: NoteInEscrow) -> None:
-        refusal = self._escrow_refusal(event)
-        value = Money.from_minor(event.value_minor, event.currency).wire()
-        if refusal:
-            self._journal("note_escrow_rejected", value=value, reason=refusal)
+        """The note is still the customer's (the driver HOLDs it): decide, journal, then act."""
+        session = self.session
+        note = Money.from_minor(event.value_minor, event.currency)
+        if self.state is not State.INSERT_CASH or session.cash is None or session.biller is None:
+            decision = escrow_policy.EscrowDecision(False, "not_accepting")
+        else:
+            decision = escrow_policy.decide(
+                note,
+                session.cash.total,
+                session.biller,
+                due=self.amount_due(),
+                online=self._online() and not self.offline,
+            )
+        if not decision.accept:
+            self._journal("note_escrow_rejected", **decision.journal(note))
             self._cash.reject_escrow()
             return
-        self._journal("note_escrow_accepted", value=value)
+        if decision.needs_consent and self.overpay_consent:
+            # Overpayment: this note's prepayment is on screen BEFORE it can be stacked.
+            self._journal("note_escrow_overpay_offered", **decision.journal(note))
+            session.escrow = "held"
+            self.escrow_offer = (note, decision.prepayment)
+            self._arm(self.timeouts.confirm)
+            return
+        self._accept_note(note, decision)
+
+    def _accept_note(self, note: Money, decision: escrow_policy.EscrowDecision) -> None:
+        self.escrow_offer = None
+        self._journal("note_escrow_accepted", **decision.journal(note))
         self.session.escrow = "accepted"
         self._cash.accept_escrow()
+
+    def _answer_offer(self, agree: bool) -> None:
+        assert self.escrow_offer is not None
+        note, prepayment = self.escrow_offer
+        if agree:
+            self._accept_note(note, escrow_policy.EscrowDecision(True, prepayment=prepayment))
+            return
+        self.escrow_offer = None
+        self.session.escrow = ""
+        self._journal("note_escrow_rejected", value=note.wire(), reason="customer_declined")
+        self._cash.reject_escrow()
 
     def _on_credit(self, event: NoteCredited) -> None:
         session = self.session
@@ -401,6 +511,10 @@ class BillPaymentJourney:
         session.settle_reason = reason
         self._cash.disable()
         if session.escrow == "held":
+            if self.escrow_offer is not None:
+                note = self.escrow_offer[0].wire()
+                self._journal("note_escrow_rejected", value=note, reason=reason)
+            self.escrow_offer, session.escrow = None, ""
             self._cash.reject_escrow()
         if session.escrow == "accepted":
             self._journal("settle_waiting_for_note", reason=reason)
@@ -454,25 +568,61 @@ class BillPaymentJourney:
                 "account": session.account,
                 "bill_id": session.bill.bill_id,
                 "amount_due": due.wire(),
-                "prepayment": (paid - due).wire(),
+                "prepayment": (paid - due if paid > due else Money.zero(due.currency)).wire(),
+                **({"partial": True} if paid < due else {}),
+                **({"offline": True} if self.offline else {}),
             },
         )
         session.reference = f"{self.kiosk_id}-{seq:06d}"
         self._sync.wake()
-        self._print(receipts.payment_receipt(self, seq), State.PRINTING_RECEIPT)
+        document = receipts.payment_receipt(self, seq)
+        if self.offline:
+            text = self.catalog.text
+            document = offline_policy.provisional(
+                document,
+                text(session.lang, "offline_receipt_banner"),
+                text(session.lang, "offline_receipt_note"),
+            )
+        self._print(document, State.PRINTING_RECEIPT)
 
     def _print(self, document: receipts.Document, state: State) -> None:
-        self.session.print_job = str(uuid.uuid4())
+        session = self.session
+        session.print_job = str(uuid.uuid4())
+        session.receipt_source = {
+            "kind": document.kind,
+            "reference": document.reference,
+            "lang": session.lang,
+            "data": document.source,
+        }
         self._go(state, self.timeouts.print_job)
-        self._printer.submit(self.session.print_job, document)
+        if not session.paper_receipt:
+            session.printed = False  # the customer chose the on-screen receipt up front
+            self._journal(
+                "receipt_not_printed",
+                status="onscreen",
+                detail="printer unavailable before payment",
+                receipt=session.receipt_source,
+            )
+            self._after_print()
+            return
+        self._printer.submit(session.print_job, document)
 
     def _on_printed(self, event: PrintFinished) -> None:
         session = self.session
         if event.job_id != session.print_job:
             return
-        session.printed = event.result.printed
-        kind = "receipt_printed" if event.result.printed else "receipt_not_printed"
-        self._journal(kind, status=event.result.status.value, detail=event.result.detail)
+        result = event.result
+        session.printed = result.printed
+        session.receipt_incomplete = result.incomplete
+        kind = "receipt_printed" if result.printed else "receipt_not_printed"
+        extra = {"incomplete": True, "reprint_code": session.reference} if result.incomplete else {}
+        self._journal(
+            kind,
+            status=result.status.value,
+            detail=result.detail,
+            receipt=session.receipt_source,
+            **extra,
+        )
         self._after_print()
 
     def _after_print(self) -> None:
@@ -512,8 +662,16 @@ class BillPaymentJourney:
         elif s is State.FETCHING_BILL:
             self._notice("core_unreachable", State.ATTRACT)
         elif s in (State.PRINTING_RECEIPT, State.PRINTING_CREDIT_SLIP):
-            self.session.printed = False
-            self._journal("receipt_not_printed", status="timeout", detail="no answer")
+            # No answer from the printer: part of the receipt may be out, so give a reprint code.
+            self.session.printed, self.session.receipt_incomplete = False, True
+            self._journal(
+                "receipt_not_printed",
+                status="timeout",
+                detail="no answer",
+                receipt=self.session.receipt_source,
+                incomplete=True,
+                reprint_code=self.session.reference,
+            )
             self._after_print()
         elif s is State.SYNCING:
             self._go(State.THANK_YOU, self.timeouts.result)

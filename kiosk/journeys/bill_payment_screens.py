@@ -101,7 +101,10 @@ def _language(j: BillPaymentJourney) -> ScreenModel:
     return _model(
         j,
         "language_title",
-        choices=(Choice("1", _t(j, "language_zh")), Choice("2", _t(j, "language_en"))),
+        choices=(
+            Choice("1", _t(j, "language_zh"), lang="zh_CN"),
+            Choice("2", _t(j, "language_en"), lang="en"),
+        ),
         cancel_label=_t(j, "cancel"),
     )
 
@@ -165,9 +168,12 @@ def _insert_cash(j: BillPaymentJourney) -> ScreenModel:
     due = j.amount_due()
     remaining = max(due - cash.total, Money.zero(due.currency))
     notes = "/".join(f"{v.amount.normalize():f}" for v in j.note_values())
-    body = [_t(j, "insert_body", notes=notes)]
+    body = [_t(j, "insert_body", notes=notes), _t(j, "cash_overpay_notice")]
     if not cash.total.is_zero():
         body.append(_t(j, "insert_cancel_with_cash"))
+    if j.escrow_offer is not None and j.escrow_offer[1] is not None:
+        note, prepayment = j.escrow_offer
+        body = [_t(j, "cash_overpay_offer", note=note.display(), prepayment=prepayment.display())]
     return _model(
         j,
         "insert_title",
@@ -218,9 +224,32 @@ def _syncing(j: BillPaymentJourney) -> ScreenModel:
 
 
 def _receipt_line(j: BillPaymentJourney, printed_id: str) -> str:
-    if j.session.printed:
+    """Say "take your receipt" only when the printer confirmed the end of the receipt."""
+    s = j.session
+    if s.printed:
         return _t(j, printed_id)
-    return _t(j, "thanks_no_receipt", reference=j.session.reference)
+    if not s.paper_receipt:
+        return _t(j, "onscreen_receipt", reference=s.reference)
+    if s.receipt_incomplete:
+        return _t(j, "receipt_incomplete", reference=s.reference)
+    return _t(j, "thanks_no_receipt", reference=s.reference)
+
+
+def _receipt_qr(j: BillPaymentJourney) -> str:
+    """No confirmed paper receipt: the reference as a QR is the customer's receipt."""
+    return "" if j.session.printed else j.session.reference
+
+
+def _printer_warning(j: BillPaymentJourney) -> ScreenModel:
+    return _model(
+        j,
+        "printer_warning_title",
+        body=(_t(j, "printer_warning_body"),),
+        choices=(Choice("1", _t(j, "printer_warning_continue")),),
+        tone=Tone.WARNING,
+        enter_label=_t(j, "printer_warning_continue"),
+        cancel_label=_t(j, "cancel"),
+    )
 
 
 def _thank_you(j: BillPaymentJourney) -> ScreenModel:
@@ -238,6 +267,7 @@ def _thank_you(j: BillPaymentJourney) -> ScreenModel:
         amounts=(AmountLine(_t(j, "receipt_total"), s.cash.total.display(), emphasis=True),),
         tone=Tone.SUCCESS,
         enter_label=_t(j, "back_to_start"),
+        qr=_receipt_qr(j),
     )
 
 
@@ -258,6 +288,7 @@ def _credited(j: BillPaymentJourney) -> ScreenModel:
         ),
         tone=Tone.SUCCESS,
         enter_label=_t(j, "back_to_start"),
+        qr=_receipt_qr(j),
     )
 
 
@@ -287,4 +318,5 @@ _BUILDERS: dict[str, Callable[[BillPaymentJourney], ScreenModel]] = {
     "printing_credit_slip": _credit_printing,
     "credited": _credited,
     "notice": _notice,
+    "printer_warning": _printer_warning,
 }

@@ -21,6 +21,7 @@ class State(str, Enum):
     PRINTING_CREDIT_SLIP = "printing_credit_slip"
     CREDITED = "credited"
     NOTICE = "notice"
+    PRINTER_WARNING = "printer_warning"  # before any money: no paper receipt possible
 
 
 S = State
@@ -30,7 +31,8 @@ TRANSITIONS: dict[State, frozenset[State]] = {
     S.CHOOSE_BILLER: frozenset({S.ENTER_ACCOUNT, S.ATTRACT, S.NOTICE}),
     S.ENTER_ACCOUNT: frozenset({S.FETCHING_BILL, S.CHOOSE_BILLER, S.ATTRACT}),
     S.FETCHING_BILL: frozenset({S.BILL_DETAILS, S.NOTICE, S.ATTRACT}),
-    S.BILL_DETAILS: frozenset({S.INSERT_CASH, S.ATTRACT, S.NOTICE}),
+    S.BILL_DETAILS: frozenset({S.INSERT_CASH, S.ATTRACT, S.NOTICE, S.PRINTER_WARNING}),
+    S.PRINTER_WARNING: frozenset({S.INSERT_CASH, S.ATTRACT, S.NOTICE}),
     S.INSERT_CASH: frozenset(
         {S.CONFIRM, S.SETTLING_CASH, S.PRINTING_CREDIT_SLIP, S.ATTRACT, S.NOTICE}
     ),
@@ -46,7 +48,15 @@ TRANSITIONS: dict[State, frozenset[State]] = {
 
 # States where the customer is expected to act; these show the inactivity countdown.
 CUSTOMER_STATES = frozenset(
-    {S.LANGUAGE, S.CHOOSE_BILLER, S.ENTER_ACCOUNT, S.BILL_DETAILS, S.INSERT_CASH, S.CONFIRM}
+    {
+        S.LANGUAGE,
+        S.CHOOSE_BILLER,
+        S.ENTER_ACCOUNT,
+        S.BILL_DETAILS,
+        S.PRINTER_WARNING,
+        S.INSERT_CASH,
+        S.CONFIRM,
+    }
 )
 MAX_ACCOUNT_DIGITS = 20
 MAX_CHOICES = 6

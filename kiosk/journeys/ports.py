@@ -18,6 +18,7 @@ from kiosk.billing import Bill, Biller
 class BillsFetched:
     request_id: str
     bills: tuple[Bill, ...]
+    offline: bool = False  # from the bill cache: the core is unreachable (kiosk/offline_policy)
 
 
 @dataclass(frozen=True)
@@ -64,7 +65,13 @@ class PrintPort(Protocol):
         """Queues a print job; the outcome arrives as PrintFinished."""
         ...
 
-    def last_status(self) -> PaperStatus: ...
+    def last_status(self) -> PaperStatus:
+        """The last live status read (OFFLINE until one succeeded): never a guess of READY."""
+        ...
+
+    def refresh_status(self) -> None:
+        """Reads the live status in the background (bounded); last_status() then reflects it."""
+        ...
 
 
 class SyncPort(Protocol):

@@ -24,6 +24,9 @@ class CustomerSession:
     reference: str = ""
     print_job: str = ""
     printed: bool | None = None
+    paper_receipt: bool = True  # False once told the printer cannot print: on-screen receipt
+    receipt_incomplete: bool = False  # the printer stopped mid-receipt: reprint code shown
+    receipt_source: dict | None = None  # what the receipt said, journaled for reprints
     synced: bool = False
     sync_failed: bool = False
     core_ref: str = ""

@@ -19,6 +19,7 @@ from kiosk.core_client import CoreClient
 from kiosk.errors import CoreError, KioskError
 from kiosk.events import EventBus
 from kiosk.journeys.ports import BillLookupFailed, BillsFetched, PrintFinished
+from kiosk.offline_policy import BillCache
 from kiosk.runtime.worker import Worker
 from offline_queue.sync import SyncWorker
 
@@ -73,6 +74,17 @@ class PrinterAdapter:
     def last_status(self) -> PaperStatus:
         return self._status
 
+    def refresh_status(self) -> None:
+        """Queued on the printer worker (behind any job), so it never blocks the UI thread."""
+        self._worker.submit(self._refresh)
+
+    def _refresh(self) -> None:
+        try:
+            self._status = self._printer.status()
+        except KioskError as exc:
+            log.warning("printer status read failed: %s", exc)
+            self._status = PaperStatus.OFFLINE
+
 
 class CoreBillLookup:
     """Bill look-ups on the network worker; billers cached from the last successful fetch.
@@ -91,7 +103,9 @@ class CoreBillLookup:
         *,
         max_age: float = 300.0,
         retry_after: float = 10.0,
+        bill_cache: BillCache | None = None,
     ) -> None:
+        self._bill_cache = bill_cache
         self._client = client
         self._bus = bus
         self._worker = worker
@@ -134,6 +148,10 @@ class CoreBillLookup:
         try:
             bills = tuple(self._client.bills(biller, account))
         except CoreError as exc:
+            cached = self._bill_cache.get(biller, account) if self._bill_cache else None
+            if exc.transient and cached:  # the core is away: offer the recent live look-up
+                self._bus.publish(BillsFetched(request_id, cached, offline=True))
+                return
             code = exc.code if not exc.transient else "CORE_UNREACHABLE"
             if exc.code == "CORE_REPLY_INVALID":
                 code = exc.code
@@ -142,6 +160,8 @@ class CoreBillLookup:
         except KioskError as exc:
             self._bus.publish(BillLookupFailed(request_id, exc.code, False))
             return
+        if self._bill_cache is not None:
+            self._bill_cache.put(biller, account, bills)
         self._bus.publish(BillsFetched(request_id, bills))
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from drivers.sensors.headphone import HeadphoneChanged
 from kiosk.events import EventBus, KeyPressed
 from kiosk.journeys.bill_payment import BillPaymentJourney
+from kiosk.journeys.kiosk_session import KioskSession
 from kiosk.keys import Key
 from kiosk.screen_model import ScreenModel
 from kiosk.voice_mode import VoiceMode
@@ -20,7 +21,7 @@ class JourneyController:
     def __init__(
         self,
         bus: EventBus,
-        journey: BillPaymentJourney,
+        journey: BillPaymentJourney | KioskSession,
         voice: VoiceMode | None = None,
         *,
         debounce_s: float = 0.0,

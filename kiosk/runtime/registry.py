@@ -14,9 +14,13 @@ from typing import Any
 from drivers.base import EventSink
 from drivers.cash.essp_driver import EsspAcceptor
 from drivers.cash.essp_emulator import EsspEmulator
+from drivers.coin.cctalk_driver import CcTalkCoinAcceptor
+from drivers.coin.cctalk_emulator import CcTalkEmulator
 from drivers.printer.base import PrinterCapabilities
 from drivers.printer.emulator import PrinterEmulator
 from drivers.printer.escpos_printer import EscposPrinter
+from drivers.printer.links import FileLink, NetworkLink, PrinterLink, SerialLink, UsbLink
+from drivers.sensors.headphone import EmulatedHeadphoneJack, EvdevHeadphoneJack
 from kiosk.config import DeviceConfig
 from kiosk.errors import ConfigError
 
@@ -92,23 +96,74 @@ def _essp_emulated(config: DeviceConfig, ctx: DeviceContext) -> BuiltDevice:
     return BuiltDevice(acceptor, emulator=emulator, closers=[emulator.stop, acceptor.close])
 
 
-def _capabilities(config: DeviceConfig) -> PrinterCapabilities:
-    return PrinterCapabilities(
-        columns=_option(config, "columns", int, 48),
-        width_dots=_option(config, "width_dots", int, 576),
-        cutter=_option(config, "cutter", bool, True),
-        native_qr=_option(config, "native_qr", bool, True),
+def _cctalk(config: DeviceConfig, ctx: DeviceContext) -> BuiltDevice:
+    acceptor = CcTalkCoinAcceptor(
+        "coin",
+        _option(config, "port", str),
+        ctx.on_event,
+        currency=_option(config, "currency", str, "CNY"),
+        address=_option(config, "address", int, 2),
+        poll_interval=_option(config, "poll_interval", float, 0.1),
     )
+    return BuiltDevice(acceptor, closers=[acceptor.close])
+
+
+def _cctalk_emulated(config: DeviceConfig, ctx: DeviceContext) -> BuiltDevice:
+    """The real ccTalk driver talking to the project's coin emulator over a pty pair."""
+    emulator = CcTalkEmulator()
+    port = emulator.start()
+    acceptor = CcTalkCoinAcceptor("coin", port, ctx.on_event, poll_interval=0.1)
+    return BuiltDevice(acceptor, emulator=emulator, closers=[emulator.stop, acceptor.close])
+
+
+def _capabilities(config: DeviceConfig) -> PrinterCapabilities:
+    """The printer profile: paper width in dots and columns, cutter, native QR, code page."""
+    try:
+        return PrinterCapabilities(
+            columns=_option(config, "columns", int, 48),
+            width_dots=_option(config, "width_dots", int, 576),
+            cutter=_option(config, "cutter", bool, True),
+            native_qr=_option(config, "native_qr", bool, True),
+            codepage=_option(config, "codepage", str, "cp437"),
+        )
+    except ValueError as exc:
+        raise ConfigError(config.key("columns/width_dots/codepage"), str(exc)) from exc
+
+
+def _escpos(config: DeviceConfig, link: PrinterLink) -> BuiltDevice:
+    printer = EscposPrinter(
+        "printer",
+        link,
+        _capabilities(config),
+        status_timeout=_option(config, "status_timeout", float, 0.3),
+    )
+    return BuiltDevice(printer, closers=[printer.close])
 
 
 def _escpos_serial(config: DeviceConfig, ctx: DeviceContext) -> BuiltDevice:
-    printer = EscposPrinter(
-        "printer",
-        _option(config, "port", str),
-        _capabilities(config),
-        baudrate=_option(config, "baudrate", int, 115200),
+    port = _option(config, "port", str)
+    return _escpos(config, SerialLink(port, _option(config, "baudrate", int, 115200)))
+
+
+def _escpos_network(config: DeviceConfig, ctx: DeviceContext) -> BuiltDevice:
+    host, port = _option(config, "host", str), _option(config, "tcp_port", int, 9100)
+    return _escpos(config, NetworkLink(host, port))
+
+
+def _escpos_usb(config: DeviceConfig, ctx: DeviceContext) -> BuiltDevice:
+    vendor, product = _option(config, "vendor_id", int), _option(config, "product_id", int)
+    link = UsbLink(
+        vendor,
+        product,
+        in_ep=_option(config, "in_ep", int, 0x82),
+        out_ep=_option(config, "out_ep", int, 0x01),
     )
-    return BuiltDevice(printer, closers=[printer.close])
+    return _escpos(config, link)
+
+
+def _escpos_file(config: DeviceConfig, ctx: DeviceContext) -> BuiltDevice:
+    path = _option(config, "path", str)
+    return _escpos(config, FileLink(path, readback=_option(config, "readback", bool, False)))
 
 
 def _escpos_emulated(config: DeviceConfig, ctx: DeviceContext) -> BuiltDevice:
@@ -120,10 +175,28 @@ def _escpos_emulated(config: DeviceConfig, ctx: DeviceContext) -> BuiltDevice:
     return BuiltDevice(printer, emulator=emulator, closers=[emulator.stop, printer.close])
 
 
+def _headphone_evdev(config: DeviceConfig, ctx: DeviceContext) -> BuiltDevice:
+    jack = EvdevHeadphoneJack("headphone", Path(_option(config, "path", str)), ctx.on_event)
+    return BuiltDevice(jack, closers=[jack.close])
+
+
+def _headphone_emulated(config: DeviceConfig, ctx: DeviceContext) -> BuiltDevice:
+    """The demo's jack: the demo panel plugs and unplugs it."""
+    jack = EmulatedHeadphoneJack("headphone", ctx.on_event)
+    return BuiltDevice(jack, emulator=jack, closers=[jack.close])
+
+
 def default_registry() -> DeviceRegistry:
     registry = DeviceRegistry()
     registry.register("cash", "essp", _essp)
     registry.register("cash", "essp-emulated", _essp_emulated)
+    registry.register("coin", "cctalk", _cctalk)
+    registry.register("coin", "cctalk-emulated", _cctalk_emulated)
     registry.register("printer", "escpos-serial", _escpos_serial)
+    registry.register("printer", "escpos-network", _escpos_network)
+    registry.register("printer", "escpos-usb", _escpos_usb)
+    registry.register("printer", "escpos-file", _escpos_file)
     registry.register("printer", "escpos-emulated", _escpos_emulated)
+    registry.register("headphone", "evdev", _headphone_evdev)
+    registry.register("headphone", "emulated", _headphone_emulated)
     return registry

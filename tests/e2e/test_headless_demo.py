@@ -71,7 +71,7 @@ def test_receipt_printed_through_the_emulator_shows_the_bill_and_the_reference(
     assert "State Grid Electricity" in text
     assert "¥125.50" in text and "¥150.00" in text and "¥24.50" in text
     assert summary["reference"] in text
-    assert receipt.qr_data == [summary["txn_id"]]
+    assert receipt.qr_data == [summary["reference"]]
     assert summary["synced"] is True
 
 
@@ -92,7 +92,7 @@ def test_walking_away_with_cash_inserted_gets_a_credit_slip_and_the_core_the_dep
     journey, controller = env.runtime.journey, env.runtime.controller
     try:
         codes = [b.code for b in env.runtime.lookup.billers()]
-        keys = [Key.ENTER, Key.D1, Key.digit(codes.index("SGCC") + 1)]
+        keys = [Key.ENTER, Key.D1, Key.D1, Key.digit(codes.index("SGCC") + 1)]  # menu 1: pay
         keys += [Key(d) for d in "1234567890"] + [Key.ENTER]
         for key in keys:
             controller.press(key)

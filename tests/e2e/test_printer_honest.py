@@ -23,7 +23,7 @@ def _pump_until(env: DemoEnvironment, predicate, timeout: float = 20.0) -> None:
 def _to_bill_details(env: DemoEnvironment) -> None:
     journey, controller = env.runtime.journey, env.runtime.controller
     codes = [b.code for b in env.runtime.lookup.billers()]
-    keys = [Key.ENTER, Key.D2, Key.digit(codes.index("SGCC") + 1)]
+    keys = [Key.ENTER, Key.D2, Key.D1, Key.digit(codes.index("SGCC") + 1)]  # menu 1: pay a bill
     keys += [Key(d) for d in "1234567890"] + [Key.ENTER]
     for key in keys:
         controller.press(key)

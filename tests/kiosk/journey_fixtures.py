@@ -106,8 +106,14 @@ class FakePrinter:
     def submit(self, job_id: str, document: Document) -> None:
         self.jobs.append((job_id, document, self.outbox.status().pending))
 
+    status: PaperStatus = PaperStatus.READY
+    refreshes: int = 0
+
     def last_status(self) -> PaperStatus:
-        return PaperStatus.READY
+        return self.status
+
+    def refresh_status(self) -> None:
+        self.refreshes += 1
 
 
 @dataclass

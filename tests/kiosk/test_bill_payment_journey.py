@@ -55,7 +55,7 @@ def test_happy_path_pays_the_bill_journals_before_acting_and_returns_to_attract(
     lines = {b.left: b.right for b in receipt.blocks if isinstance(b, Columns)}
     assert lines["Total paid"] == "¥150.00"
     assert lines["Prepayment"] == "¥24.50"
-    assert any(isinstance(b, QrCode) and b.data == j.session.txn_id for b in receipt.blocks)
+    assert any(isinstance(b, QrCode) and b.data == j.session.reference for b in receipt.blocks)
 
     rig.finish_print()
     assert j.state is State.SYNCING

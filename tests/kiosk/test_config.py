@@ -12,7 +12,7 @@ from kiosk.errors import ConfigError
 from kiosk.runtime.registry import DeviceContext, default_registry
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "kiosk.toml"
-ENV = {"KIOSK_CORE_TOKEN": "s3cret-token"}
+ENV = {"KIOSK_CORE_TOKEN": "s3cret-token", "KIOSK_JOURNAL_KEY": "journal-seal-secret-0001"}
 
 
 def _raw() -> dict:
@@ -26,6 +26,8 @@ def test_the_example_config_is_valid_and_typed() -> None:
     assert config.devices["printer"].options["baudrate"] == 115200
     assert config.timeouts.insert_cash == 90.0
     assert "s3cret" not in repr(config), "the token never shows in a repr or a log line"
+    assert "journal-seal" not in repr(config)
+    assert config.voice.card_slot == 2 and config.timeouts.warning == 20.0
 
 
 @pytest.mark.parametrize(
@@ -43,6 +45,8 @@ def test_the_example_config_is_valid_and_typed() -> None:
         (lambda r: r["timeouts"].update(menu=-1), "timeouts.menu"),
         (lambda r: r["timeouts"].update(mystery=3), "timeouts.mystery"),
         (lambda r: r["queue"].update(batch_size=True), "queue.batch_size"),
+        (lambda r: r["voice"].update(card_slot=13), "voice.card_slot"),
+        (lambda r: r["journal"].update(key_env="UNSET_JOURNAL_KEY"), "journal.key_env"),
     ],
 )
 def test_a_bad_value_names_the_key(mutate, key: str) -> None:
