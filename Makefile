@@ -29,8 +29,12 @@ format: setup
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
+# Benchmarks are run one at a time; each prints its baseline and ratio (docs/benchmarks.md).
 bench: setup
-	$(PY) -m bench
+	$(PY) -m bench.speech --runs 20
+	$(PY) -m bench.printer --runs 20
+	$(PY) -m bench.cash
+	$(PY) -m bench.queue
 
 clean:
 	rm -rf demo-out build dist .pytest_cache
