@@ -235,6 +235,36 @@ _DOCUMENT: dict[str, Any] = {
                 },
             }
         },
+        "/v1/invoices/{reference}": {
+            "get": {
+                "operationId": "invoice",
+                "description": "Data to reprint a receipt, by its reference <kiosk_id>-<seq>.",
+                "parameters": [
+                    {
+                        "name": "reference",
+                        "in": "path",
+                        "required": True,
+                        "schema": {
+                            "type": "string",
+                            "pattern": "^[A-Za-z0-9._-]{1,64}-[0-9]{1,12}$",
+                        },
+                    }
+                ],
+                "responses": {
+                    "200": _json(
+                        {
+                            "type": "object",
+                            "required": ["invoice"],
+                            "properties": {"invoice": {"type": "object"}},
+                        },
+                        "the transaction as the kiosk sent it, with its core reference",
+                    ),
+                    "400": _error("VALIDATION_FAILED: not a <kiosk_id>-<seq> reference"),
+                    "404": _error("UNKNOWN_INVOICE"),
+                    **_AUTH_ERRORS,
+                },
+            }
+        },
         "/v1/transactions": {
             "post": {
                 "operationId": "postTransactions",

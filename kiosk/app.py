@@ -28,10 +28,11 @@ from kiosk.journeys.reprint_source import ReceiptLookup
 from kiosk.journeys.services import ReprintService, TopupService
 from kiosk.journeys.topup import Product, TopupJourney
 from kiosk.ledger import Ledger
-from kiosk.offline_policy import BillCache, outbox_paid_bills
+from kiosk.offline_policy import BillCache, available_offline, outbox_paid_bills
 from kiosk.recovery import RecoveryReport, recover
 from kiosk.runtime.adapters import CashAdapter, CoreBillLookup, PrinterAdapter, SyncAdapter
 from kiosk.runtime.controller import JourneyController
+from kiosk.runtime.daily_reconciliation import DailyReconciliation
 from kiosk.runtime.registry import BuiltDevice, DeviceContext, DeviceRegistry
 from kiosk.runtime.workers import Workers
 from kiosk.speech.select import choose_engine
@@ -65,6 +66,7 @@ class KioskRuntime:
     speech: SpeechService
     speech_problem: str = ""  # why the kiosk cannot speak (a technician alert), or ""
     headphone: BuiltDevice | None = None
+    reconciliation: DailyReconciliation | None = None
     http: list[CoreHttp] = field(default_factory=list)
     recovery: RecoveryReport | None = None
     started: bool = False
@@ -85,6 +87,8 @@ class KioskRuntime:
         self.printer_port.refresh_status()  # known before the first customer, not guessed
         self.sync.start()
         self.speech.start()
+        if self.reconciliation is not None:
+            self.reconciliation.start()
         if self.speech_problem:
             log.error("technician alert: voice guidance unavailable: %s", self.speech_problem)
         if self.headphone is not None:
@@ -105,6 +109,8 @@ class KioskRuntime:
         if not self.started:
             return
         self.started = False
+        if self.reconciliation is not None:
+            self.reconciliation.stop()
         self.speech.stop()
         if self.headphone is not None:
             self.headphone.close()
@@ -157,7 +163,8 @@ def build_kiosk(
             pin_sha256=core.pin_sha256,
         )
 
-    lookup_http, sync_http = http(), http()  # requests.Session is not shared across threads
+    # requests.Session is not shared across threads: one per thread that talks to the core
+    lookup_http, sync_http, daily_http = http(), http(), http()
     workers = Workers()
     printer_port = PrinterAdapter(printer.device, bus, workers.printer)
     bill_cache = BillCache(clock, paid_since=outbox_paid_bills(engine))  # offline payments
@@ -214,7 +221,12 @@ def build_kiosk(
             online=lambda: _core_reachable(outbox),
             lang=lang,
         ),
-        available=lambda: bool(lookup.billers()) and cash_service.available(),
+        # offline policy: top-up is not offered while the core is unreachable (told up front)
+        available=lambda: (
+            bool(lookup.billers())
+            and cash_service.available()
+            and (_core_reachable(outbox) or available_offline("topup"))
+        ),
     )
     receipts = ReceiptLookup(ledger, lookup_http, bus, workers.network)  # same thread as lookups
     reprint = ReprintService(
@@ -271,5 +283,13 @@ def build_kiosk(
         speech=speech,
         speech_problem=choice.reason,
         headphone=headphone,
-        http=[lookup_http, sync_http],
+        reconciliation=DailyReconciliation(
+            engine=engine,
+            ledger=ledger,
+            http=daily_http,
+            kiosk_id=config.kiosk_id,
+            clock=clock,
+            alert=bus.publish,
+        ),
+        http=[lookup_http, sync_http, daily_http],
     )

@@ -19,6 +19,7 @@ from kiosk.documents.receipts import (
 from kiosk.documents.statement import StatementData, statement
 from kiosk.documents.technician import TechnicianReport, technician_report
 from kiosk.errors import KioskError
+from kiosk.offline_policy import provisional
 
 
 class UnknownDocumentError(KioskError):
@@ -26,7 +27,16 @@ class UnknownDocumentError(KioskError):
 
 
 def rebuild(ctx: DocContext, kind: str, data: dict[str, Any]) -> Document:
-    """The same builder as the original print; ctx.reprint marks it as a copy."""
+    """The same builder as the original print; ctx.reprint marks it as a copy.
+
+    A receipt printed while the core was unreachable keeps its PENDING CONFIRMATION banner on
+    every copy: the reprint must not look more final than the original.
+    """
+    data = dict(data)
+    if data.pop("provisional", False):
+        document = rebuild(ctx, kind, data)
+        banner, note = ctx.t("offline_receipt_banner"), ctx.t("offline_receipt_note")
+        return provisional(document, banner, note)
     try:
         if kind == "bill_payment":
             return payment_receipt(ctx, PaymentData(**data))
