@@ -62,6 +62,7 @@ class ScreenModel:
     clear_label: str = ""  # label of the Clear action (shown with an input field)
     language_label: str = ""  # label of the language switch, when offered
     theme_label: str = ""  # label of the large-text switch, when offered
+    tap_key: str = ""  # a touch anywhere on the screen presses this key (the attract screen)
     private: bool = False  # balances/accounts: on headphones only in voice mode
     qr: str = ""  # an on-screen receipt: the renderer draws this value as a QR code
 

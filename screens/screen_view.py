@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QFont, QFontMetricsF
+from PySide6.QtGui import QFont, QFontMetricsF, QMouseEvent
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
@@ -87,6 +87,15 @@ class ScreenView(QWidget):
         self._layout = QVBoxLayout(self)
         self._layout.setContentsMargins(0, 0, 0, 0)
         self._page: QWidget | None = None
+        self._tap_key: Key | None = None
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        """A touch that no button took: on the attract screen it starts, like any key."""
+        if self._tap_key is not None:
+            event.accept()
+            self._on_key(self._tap_key)
+        else:
+            super().mousePressEvent(event)
 
     @property
     def theme(self) -> Theme:
@@ -98,6 +107,7 @@ class ScreenView(QWidget):
             self._page.hide()
             self._page.setParent(None)  # gone from findChildren at once, not after deleteLater
             self._page.deleteLater()
+        self._tap_key = Key(model.tap_key) if model.tap_key else None
         self._page = self._build_page(model)
         self._layout.addWidget(self._page)
         self._page.show()  # a child added to a visible parent is otherwise shown only later

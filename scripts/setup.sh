@@ -13,10 +13,13 @@ cd "$root"
 #   socat                                          -> serial/pty plumbing for technicians
 #   fonts-noto-cjk, fontconfig                     -> Chinese text on screen and on receipt previews
 #   libegl1 libgl1 libxkbcommon0 libfontconfig1 libdbus-1-3 libglib2.0-0 -> Qt's offscreen platform
+#   libxcb-* libxkbcommon-x11-0                    -> Qt's xcb platform (the window on a display)
 #   python3-venv                                   -> the virtual environment
 #   postgresql                                     -> the reference core on PostgreSQL (its tests)
 debs=(tzdata alsa-utils pcscd vsmartcard-vpcd libpcsclite-dev swig espeak-ng sox socat fonts-noto-cjk fontconfig
       libegl1 libgl1 libxkbcommon0 libfontconfig1 libdbus-1-3 libglib2.0-0 make postgresql
+      libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0 libxcb-xkb1
+      libxkbcommon-x11-0 libxcb-shape0 libxcb-randr0 libxcb-xinerama0
       libusb-1.0-0)
 
 missing=()

@@ -78,6 +78,7 @@ def _attract(j: BillPaymentJourney) -> ScreenModel:
     if not j.billers():
         return ScreenModel(
             screen_id="attract",
+            tap_key="enter",
             lang=j.default_language,
             title=t(j.default_language, "attract_title"),
             body=(t(other, "attract_title"),),
@@ -87,6 +88,7 @@ def _attract(j: BillPaymentJourney) -> ScreenModel:
         )
     return ScreenModel(
         screen_id="attract",
+        tap_key="enter",
         lang=j.default_language,
         title=t(j.default_language, "attract_title"),
         body=(

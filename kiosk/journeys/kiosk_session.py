@@ -223,6 +223,7 @@ class KioskSession:
         if not self._offered():
             return ScreenModel(
                 screen_id="attract",
+                tap_key="enter",
                 lang=lang,
                 title=t(lang, "attract_title"),
                 body=(t(other, "attract_title"),),
@@ -231,6 +232,7 @@ class KioskSession:
             )
         return ScreenModel(
             screen_id="attract",
+            tap_key="enter",
             lang=lang,
             title=t(lang, "attract_title"),
             body=(t(other, "attract_title"), t(lang, "attract_body"), t(other, "attract_body")),

@@ -264,3 +264,14 @@ def test_an_on_screen_receipt_is_a_scannable_qr_of_the_reference(make_view, qapp
     )
     assert dark > 50, "the code is drawn"
     assert image.pixelColor(2, 2).lightness() > 200, "with a white quiet zone"
+
+
+def test_a_touch_anywhere_on_the_attract_screen_starts(make_view, qtbot) -> None:
+    attract = ScreenModel(screen_id="attract", lang="en", title="Welcome", tap_key="enter")
+    view, pressed = make_view(attract)
+    qtbot.mouseClick(view.findChild(QLabel, "title"), Qt.MouseButton.LeftButton)
+    assert pressed == [Key.ENTER]
+    other = ScreenModel(screen_id="confirm", lang="en", title="Please confirm")
+    view.show_screen(other)
+    qtbot.mouseClick(view.findChild(QLabel, "title"), Qt.MouseButton.LeftButton)
+    assert pressed == [Key.ENTER], "elsewhere a stray touch confirms nothing"
