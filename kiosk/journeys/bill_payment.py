@@ -13,16 +13,15 @@ import uuid
 from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
-from drivers.base import DeviceState
 from drivers.cash.base import AcceptorStateChanged, NoteCredited, NoteInEscrow, NoteReturned
 from kiosk import offline_policy
 from kiosk.billing import Bill, Biller
-from kiosk.cash import escrow_policy
 from kiosk.clock import Clock
 from kiosk.config import TimeoutConfig
 from kiosk.events import CustomerTouched, KeyPressed
 from kiosk.i18n import Catalog
-from kiosk.journeys import receipts
+from kiosk.journeys.bill_payment_cash import CashSteps
+from kiosk.journeys.bill_payment_pay import PaymentSteps
 from kiosk.journeys.bill_payment_screens import build_screen
 from kiosk.journeys.bill_payment_states import (
     CUSTOMER_STATES,
@@ -60,7 +59,7 @@ class TransitionError(RuntimeError):
     """A programming error: the code tried a move the transition table forbids."""
 
 
-class BillPaymentJourney:
+class BillPaymentJourney(CashSteps, PaymentSteps):
     def __init__(
         self,
         *,
@@ -386,266 +385,6 @@ class BillPaymentJourney:
             return False
         self._offline_session = self.session.session_id
         return True
-
-    # ----------------------------------------------------------------- cash
-
-    def _open_cash_session(self) -> None:
-        session = self.session
-        assert session.bill is not None and session.biller is not None
-        tally = session.open_cash()
-        self._journal(
-            "cash_session_opened",
-            biller=session.biller.code,
-            account=session.account,
-            bill_id=session.bill.bill_id,
-            amount_due=session.bill.amount_due.wire(),
-            currency=tally.currency,
-        )
-        self._go(State.INSERT_CASH, self.timeouts.insert_cash)
-        self._cash.enable()
-
-    def amount_due(self) -> Money:
-        assert self.session.bill is not None
-        return self.session.bill.amount_due
-
-    def _on_escrow(self, event: NoteInEscrow) -> None:
-        """The note is still the customer's (the driver HOLDs it): decide, journal, then act."""
-        session = self.session
-        note = Money.from_minor(event.value_minor, event.currency)
-        if self.state is not State.INSERT_CASH or session.cash is None or session.biller is None:
-            decision = escrow_policy.EscrowDecision(False, "not_accepting")
-        else:
-            decision = escrow_policy.decide(
-                note,
-                session.cash.total,
-                session.biller,
-                due=self.amount_due(),
-                online=self._online() and not self.offline,
-            )
-        if not decision.accept:
-            self._journal("note_escrow_rejected", **decision.journal(note))
-            self._cash.reject_escrow()
-            return
-        if decision.needs_consent and self.overpay_consent:
-            # Overpayment: this note's prepayment is on screen BEFORE it can be stacked.
-            self._journal("note_escrow_overpay_offered", **decision.journal(note))
-            session.escrow = "held"
-            self.escrow_offer = (note, decision.prepayment)
-            self._arm(self.timeouts.confirm)
-            return
-        self._accept_note(note, decision)
-
-    def _accept_note(self, note: Money, decision: escrow_policy.EscrowDecision) -> None:
-        self.escrow_offer = None
-        self._journal("note_escrow_accepted", **decision.journal(note))
-        self.session.escrow = "accepted"
-        self._cash.accept_escrow()
-
-    def _answer_offer(self, agree: bool) -> None:
-        assert self.escrow_offer is not None
-        note, prepayment = self.escrow_offer
-        if agree:
-            self._accept_note(note, escrow_policy.EscrowDecision(True, prepayment=prepayment))
-            return
-        self.escrow_offer = None
-        self.session.escrow = ""
-        self._journal("note_escrow_rejected", value=note.wire(), reason="customer_declined")
-        self._cash.reject_escrow()
-
-    def _on_credit(self, event: NoteCredited) -> None:
-        session = self.session
-        value = Money.from_minor(event.value_minor, event.currency)
-        if session.cash is None or self.state not in (State.INSERT_CASH, State.SETTLING_CASH):
-            self._credit_unassigned(event)
-            return
-        session.escrow = ""
-        session.cash.add(event.value_minor)
-        self._journal("note_stacked", value=value.wire(), total=session.cash.total.wire())
-        if self.state is State.SETTLING_CASH:
-            self._finish_settle()
-        elif session.cash.total >= self.amount_due():
-            self._cash.disable()
-            self._go(State.CONFIRM, self.timeouts.confirm)
-        else:
-            self._arm(self.timeouts.insert_cash)
-
-    def _credit_unassigned(self, event: NoteCredited) -> None:
-        """A note stacked outside any cash session: never lost, queued and flagged."""
-        amount = Money.from_minor(event.value_minor, event.currency)
-        txn_id = str(uuid.uuid4())
-        tally_notes = {str(amount.amount): 1}
-        self._ledger.commit_money(
-            self.session.session_id,
-            "note_stacked_unassigned",
-            {"state": self.state.value, "flagged": True},
-            txn_id=txn_id,
-            txn_type="cash_deposit",
-            amount=amount,
-            tender={"type": "cash", "notes": tally_notes},
-            details={"reason": "unassigned_note", "flagged": True},
-        )
-        self._sync.wake()
-
-    def _on_returned(self, event: NoteReturned) -> None:
-        self._journal("note_returned", reason=event.reason)
-        if self.session.escrow:
-            self.session.escrow = ""
-        if self.state is State.INSERT_CASH:
-            self.session.message_id = "note_returned"
-        elif self.state is State.SETTLING_CASH:
-            self._finish_settle()
-
-    def _on_acceptor_state(self, event: AcceptorStateChanged) -> None:
-        if event.state is DeviceState.ONLINE or self.state is not State.INSERT_CASH:
-            return
-        self._journal("acceptor_fault", state=event.state.value, detail=event.detail)
-        if self.session.cash is not None and not self.session.cash.total.is_zero():
-            self._settle("device_fault")
-        else:
-            self._cash.disable()
-            self._notice("cash_unavailable", State.ATTRACT)
-
-    def _settle(self, reason: str) -> None:
-        """Leaves the cash session early: inserted cash is credited, never lost."""
-        session = self.session
-        session.settle_reason = reason
-        self._cash.disable()
-        if session.escrow == "held":
-            if self.escrow_offer is not None:
-                note = self.escrow_offer[0].wire()
-                self._journal("note_escrow_rejected", value=note, reason=reason)
-            self.escrow_offer, session.escrow = None, ""
-            self._cash.reject_escrow()
-        if session.escrow == "accepted":
-            self._journal("settle_waiting_for_note", reason=reason)
-            self._go(State.SETTLING_CASH, self.timeouts.settle_note)
-            return
-        self._finish_settle()
-
-    def _finish_settle(self) -> None:
-        session = self.session
-        if session.cash is None or session.cash.total.is_zero():
-            self._journal("cash_session_closed", reason=session.settle_reason, total="0")
-            if self.state is State.SETTLING_CASH or self.state is State.INSERT_CASH:
-                self._to_attract()
-            return
-        assert session.biller is not None
-        seq = self._ledger.commit_money(
-            session.session_id,
-            "cash_credited",
-            {"reason": session.settle_reason},
-            txn_id=session.txn_id,
-            txn_type="cash_deposit",
-            amount=session.cash.total,
-            tender=session.cash.tender(),
-            details={
-                "biller": session.biller.code,
-                "account": session.account,
-                "reason": session.settle_reason,
-            },
-        )
-        session.reference = f"{self.kiosk_id}-{seq:06d}"
-        self._sync.wake()
-        self._print(receipts.credit_slip(self, seq), State.PRINTING_CREDIT_SLIP)
-
-    # ----------------------------------------------------------------- pay, print, sync
-
-    def _commit_payment(self) -> None:
-        session = self.session
-        assert session.cash is not None and session.bill is not None and session.biller
-        due = self.amount_due()
-        paid = session.cash.total
-        seq = self._ledger.commit_money(
-            session.session_id,
-            "payment_committed",
-            {"bill_id": session.bill.bill_id},
-            txn_id=session.txn_id,
-            txn_type="bill_payment",
-            amount=paid,
-            tender=session.cash.tender(),
-            details={
-                "biller": session.biller.code,
-                "account": session.account,
-                "bill_id": session.bill.bill_id,
-                "amount_due": due.wire(),
-                "prepayment": (paid - due if paid > due else Money.zero(due.currency)).wire(),
-                **({"partial": True} if paid < due else {}),
-                **({"offline": True} if self.offline else {}),
-            },
-        )
-        session.reference = f"{self.kiosk_id}-{seq:06d}"
-        self._sync.wake()
-        document = receipts.payment_receipt(self, seq)
-        if self.offline:
-            text = self.catalog.text
-            document = offline_policy.provisional(
-                document,
-                text(session.lang, "offline_receipt_banner"),
-                text(session.lang, "offline_receipt_note"),
-            )
-        self._print(document, State.PRINTING_RECEIPT)
-
-    def _print(self, document: receipts.Document, state: State) -> None:
-        session = self.session
-        session.print_job = str(uuid.uuid4())
-        session.receipt_source = {
-            "kind": document.kind,
-            "reference": document.reference,
-            "lang": session.lang,
-            "data": document.source,
-        }
-        self._go(state, self.timeouts.print_job)
-        if not session.paper_receipt:
-            session.printed = False  # the customer chose the on-screen receipt up front
-            self._journal(
-                "receipt_not_printed",
-                status="onscreen",
-                detail="printer unavailable before payment",
-                receipt=session.receipt_source,
-            )
-            self._after_print()
-            return
-        self._printer.submit(session.print_job, document)
-
-    def _on_printed(self, event: PrintFinished) -> None:
-        session = self.session
-        if event.job_id != session.print_job:
-            return
-        result = event.result
-        session.printed = result.printed
-        session.receipt_incomplete = result.incomplete
-        kind = "receipt_printed" if result.printed else "receipt_not_printed"
-        extra = {"incomplete": True, "reprint_code": session.reference} if result.incomplete else {}
-        self._journal(
-            kind,
-            status=result.status.value,
-            detail=result.detail,
-            receipt=session.receipt_source,
-            **extra,
-        )
-        self._after_print()
-
-    def _after_print(self) -> None:
-        if self.state is State.PRINTING_CREDIT_SLIP:
-            self._go(State.CREDITED, self.timeouts.result)
-        elif self.state is State.PRINTING_RECEIPT:
-            if self.session.synced:
-                self._go(State.SYNCING)
-                self._go(State.THANK_YOU, self.timeouts.result)
-            else:
-                self._go(State.SYNCING, self.timeouts.sync_wait)
-
-    def _on_sync(self, event: TransactionAccepted | TransactionDead) -> None:
-        session = self.session
-        if not session.txn_id or event.txn_id != session.txn_id:
-            return
-        if isinstance(event, TransactionAccepted):
-            session.synced, session.core_ref = True, event.core_ref
-        else:
-            session.sync_failed = True
-            self._journal("core_rejected", code=event.code)
-        if self.state is State.SYNCING:
-            self._go(State.THANK_YOU, self.timeouts.result)
 
     # ----------------------------------------------------------------- time
 
