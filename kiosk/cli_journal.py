@@ -14,7 +14,6 @@ import argparse
 import json
 import os
 import sys
-import tomllib
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
@@ -23,6 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kiosk import journal
+from kiosk.cli_queue import local_database
 from kiosk.errors import ConfigError
 from offline_queue.db import make_engine
 
@@ -49,19 +49,6 @@ def register(commands: Any) -> None:
     export.set_defaults(handler=_export)
 
 
-def database_url(args: argparse.Namespace) -> str:
-    """The kiosk database from --db, or from --config's kiosk.data_dir (no secrets needed)."""
-    if args.db:
-        return str(args.db)
-    if args.config is None:
-        raise ConfigError("--config/--db", "one of them, to find the kiosk database")
-    try:
-        raw = tomllib.loads(args.config.read_text("utf-8"))
-        return f"sqlite:///{Path(raw['kiosk']['data_dir']) / 'kiosk.db'}"
-    except (OSError, tomllib.TOMLDecodeError, KeyError, TypeError) as exc:
-        raise ConfigError("kiosk.data_dir", "a readable config naming the data directory") from exc
-
-
 def _key(args: argparse.Namespace) -> bytes | None:
     value = os.environ.get(args.key_env, "")
     return value.encode() if value else None
@@ -69,7 +56,7 @@ def _key(args: argparse.Namespace) -> bytes | None:
 
 def _verify(args: argparse.Namespace) -> int:
     key = _key(args)
-    engine = make_engine(database_url(args))
+    engine = make_engine(local_database(args)[0])
     try:
         with Session(engine) as session:
             report = journal.check_chain(session, key)
@@ -97,7 +84,7 @@ def _export(args: argparse.Namespace) -> int:
         raise ConfigError("--to", "a date on or after --from")
     start = datetime.combine(args.first, time()).isoformat()
     end = datetime.combine(args.last + timedelta(days=1), time()).isoformat()
-    engine = make_engine(database_url(args))
+    engine = make_engine(local_database(args)[0])
     count = 0
     try:
         with Session(engine) as session, args.file.open("w", encoding="utf-8") as out:

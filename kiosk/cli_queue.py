@@ -67,7 +67,7 @@ def register(commands: Any) -> None:
 # -- where the database is ----------------------------------------------------------------------
 
 
-def _local(args: argparse.Namespace) -> tuple[str, str]:
+def local_database(args: argparse.Namespace) -> tuple[str, str]:
     """(database URL, kiosk id) without needing the core credential."""
     if args.db:
         return args.db, ""
@@ -98,7 +98,7 @@ def _open(db_url: str, kiosk_id: str) -> tuple[Any, Any]:
 
 
 def _status(args: argparse.Namespace) -> int:
-    engine, outbox = _open(*_local(args))
+    engine, outbox = _open(*local_database(args))
     try:
         status = outbox.status()
     finally:
@@ -202,7 +202,7 @@ def _dead(args: argparse.Namespace) -> int:
     from kiosk.clock import SystemClock
     from offline_queue.admin import QueueAdmin
 
-    engine, _ = _open(*_local(args))
+    engine, _ = _open(*local_database(args))
     try:
         letters = QueueAdmin(engine, SystemClock()).dead_letters()
     finally:
@@ -239,7 +239,7 @@ def _retry(args: argparse.Namespace) -> int:
     from kiosk.clock import SystemClock
     from offline_queue.admin import QueueAdmin
 
-    engine, _ = _open(*_local(args))
+    engine, _ = _open(*local_database(args))
     try:
         seq = QueueAdmin(engine, SystemClock()).retry(args.txn_id)
     finally:
@@ -252,7 +252,7 @@ def _export(args: argparse.Namespace) -> int:
     from kiosk.clock import SystemClock
     from offline_queue.admin import QueueAdmin
 
-    engine, _ = _open(*_local(args))
+    engine, _ = _open(*local_database(args))
     try:
         count = QueueAdmin(engine, SystemClock()).export(args.file)
     finally:
