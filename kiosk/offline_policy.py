@@ -114,13 +114,13 @@ class BillCache:
 
 
 def outbox_paid_bills(engine: Engine) -> Callable[[datetime], set[str]]:
-    """bill_ids of bill payments this kiosk queued since a moment (whatever their state)."""
+    """bill_ids of bill payments (cash or card) queued since a moment, whatever their state."""
 
     def paid_since(since: datetime) -> set[str]:
         with Session(engine) as s:
             payloads = s.scalars(
                 select(OutboxItem.payload)
-                .where(OutboxItem.type == "bill_payment")
+                .where(OutboxItem.type.in_(("bill_payment", "card_payment")))
                 .where(OutboxItem.created_at >= since - timedelta(seconds=1))
             )
             ids = set()
