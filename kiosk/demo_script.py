@@ -1,4 +1,5 @@
-"""The scripted customer of the headless demo: a cash bill payment from attract back to attract.
+"""The scripted customer of the headless demo: a cash bill payment from attract back to attract,
+then (when the demo has card services) a balance inquiry with the virtual UnionPay card and PIN.
 
 It presses keys and inserts notes exactly as a customer would, through the same controller the
 Qt window uses, and writes a screenshot of every screen it sees (the renderer is injected, so
@@ -14,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kiosk.demo_env import DemoEnvironment
+from kiosk.demo_env import DEMO_CARD_PIN, DEMO_CARD_PROFILE, DemoEnvironment
 from kiosk.keys import Key
 from kiosk.screen_model import ScreenModel
 from offline_queue.models import OutboxState
@@ -132,20 +133,79 @@ def run_headless_demo(env: DemoEnvironment, snapshot: Snapshot) -> dict[str, obj
     }
     run.press(Key.ENTER)
     run.wait_for("attract")
+    bill_steps = list(run.steps)
+    if env.cards is not None:
+        card: dict[str, object] = _card_balance(run, env)
+    else:
+        card = {"available": False, "reason": env.card_note}
     item = env.runtime.outbox.item(session.txn_id)
     synced = item is not None and item.state is OutboxState.ACCEPTED
     at_core = env.core_store.transaction_count(session.txn_id)  # exactly once at the core
     summary = {
         "journey": "bill_payment_cash",
-        "steps": run.steps,
+        "steps": bill_steps,
         **summary_session,
         "synced": bool(synced and at_core == 1),
         "core_ref": item.core_ref if item else None,
         "screenshots": [str(p.relative_to(out)) for p in run.shots],
         "receipts": [str(r.png_path.relative_to(out)) for r in env.printer_emulator.receipts],
+        "card": card,
     }
     (out / "summary.json").write_text(json.dumps(summary, ensure_ascii=False, indent=2) + "\n")
     return summary
+
+
+def _card_balance(run: DemoRun, env: DemoEnvironment) -> dict[str, object]:
+    """Menu -> card balance -> insert the virtual card -> PIN on the pad -> balance -> take card."""
+    assert env.cards is not None
+    controller = env.runtime.controller
+    catalog, lang = env.runtime.journey.catalog, env.runtime.journey.default_language
+    first = len(run.steps)
+    run.press(Key.ENTER)
+    run.choose(run.wait_for("language"), catalog.text(lang, f"language_{lang[:2]}"))
+    run.wait_for("menu")
+    label = catalog.text(lang, "service_balance")
+    _wait_until(
+        run,
+        lambda: label in [c.label for c in controller.current_screen().choices],
+        what="card balance on the menu (reader online, core reachable)",
+    )
+    run.choose(controller.current_screen(), label)
+    run.wait_for("card_insert_card")
+    env.cards.insert()  # the customer dips the card
+    run.wait_for("card_enter_pin")
+    run.press(*[Key(d) for d in DEMO_CARD_PIN])  # keys go to the PIN pad only
+    dots = "●" * len(DEMO_CARD_PIN)  # the pad says how many digits, never which
+    _wait_until(
+        run,
+        lambda: (field := controller.current_screen().input) is not None and field.value == dots,
+        what="the PIN pad to report every digit",
+    )
+    _shot(run, controller.current_screen(), "card_enter_pin_entered")
+    run.press(Key.ENTER)
+    shown = run.wait_for("card_show_balance")
+    run.press(Key.ENTER)
+    run.wait_for("card_take_card")
+    env.cards.remove()  # the customer takes the card back
+    run.wait_for("attract")
+    kinds = [r.kind for r in env.runtime.ledger.records() if r.kind.startswith("card_")]
+    return {
+        "available": True,
+        "journey": "balance_inquiry",
+        "profile": DEMO_CARD_PROFILE,
+        "masked_pan": shown.body[0] if shown.body else "",
+        "balance": shown.amounts[0].amount if shown.amounts else "",
+        "steps": run.steps[first:],
+        "journaled": kinds,
+        "receipt": None,  # the balance journey offers no paper receipt
+    }
+
+
+def _shot(run: DemoRun, model: ScreenModel, name: str) -> None:
+    """An extra screenshot of a screen whose input changed (the dots of a PIN)."""
+    path = run.screens_dir / f"{len(run.shots) + 1:02d}-{name}.png"
+    run.snapshot(model, path)
+    run.shots.append(path)
 
 
 def _wait_until(

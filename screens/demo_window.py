@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from kiosk.demo_env import DemoEnvironment
 from screens.app import run_window
 from screens.theme import standard
 
+Action = tuple[str, Callable[[], None]]
 
-def run_demo_window(env: DemoEnvironment) -> int:
+
+def demo_actions(env: DemoEnvironment) -> list[Action]:
+    """The panel's buttons: notes, headphones, the bank card (when the demo has card services)
+    and the printer's paper."""
     cash = env.cash_emulator
     printer = env.printer_emulator
-    actions = [
+    actions: list[Action] = [
         (f"插入 ¥{v} / Insert ¥{v} note", lambda v=v: cash.insert_note(v))
         for v in (100, 50, 20, 10, 5, 1)
     ]
@@ -20,15 +26,25 @@ def run_demo_window(env: DemoEnvironment) -> int:
             ("插入耳机 / Plug in headphones", jack.plug),
             ("拔出耳机 / Unplug headphones", jack.unplug),
         ]
+    cards = env.cards  # the virtual UnionPay card in vpcd (only when a private pcscd runs)
+    if cards is not None:
+        actions += [
+            ("插入银行卡 / Insert bank card", cards.insert),
+            ("取出银行卡 / Remove bank card", cards.remove),
+        ]
     actions += [
         ("打印机缺纸 / Printer: paper out", lambda: printer.set_paper("out")),
         ("打印机就绪 / Printer: ready", lambda: printer.set_paper("ready")),
     ]
+    return actions
+
+
+def run_demo_window(env: DemoEnvironment) -> int:
     config = env.runtime.config
     return run_window(
         env.runtime.controller,
         theme=standard(),
         size=(config.screen.width, config.screen.height),
         fullscreen=False,
-        demo_actions=actions,
+        demo_actions=demo_actions(env),
     )

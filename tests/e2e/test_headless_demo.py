@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from drivers.card_reader.pcscd_runner import can_run
 from kiosk.config import TimeoutConfig
 from kiosk.demo_env import start_demo
 from kiosk.demo_script import run_headless_demo
@@ -25,7 +26,8 @@ pytestmark = pytest.mark.e2e
 
 def test_make_demo_command_pays_a_bill_and_leaves_its_evidence(tmp_path: Path) -> None:
     out = tmp_path / "demo-out"
-    env = {"PATH": "/usr/bin:/bin", "QT_QPA_PLATFORM": "offscreen", "HOME": str(tmp_path)}
+    path = "/usr/sbin:/usr/bin:/sbin:/bin"  # pcscd lives in sbin
+    env = {"PATH": path, "QT_QPA_PLATFORM": "offscreen", "HOME": str(tmp_path)}
     result = subprocess.run(
         [sys.executable, "-m", "kiosk.cli", "demo", "--headless", "--out", str(out)],
         capture_output=True,
@@ -49,6 +51,24 @@ def test_make_demo_command_pays_a_bill_and_leaves_its_evidence(tmp_path: Path) -
     assert len(receipts) == 1
     with Image.open(receipts[0]) as receipt:
         assert receipt.width == 576 and receipt.getextrema() != ((255, 255),) * 3
+    _assert_card_part(summary, out)
+
+
+def _assert_card_part(summary: dict, out: Path) -> None:
+    """With root the demo also checks a balance with the virtual UnionPay card and its PIN;
+    without, it says why there are no card services."""
+    card = summary["card"]
+    reason = can_run()
+    if reason is not None:
+        assert card == {"available": False, "reason": reason}
+        return
+    assert card["available"] is True and card["journey"] == "balance_inquiry"
+    assert card["balance"] == "¥3,256.80" and card["masked_pan"] == "622848*********8903"
+    for step in ("card_insert_card", "card_enter_pin", "card_show_balance", "card_take_card"):
+        assert step in card["steps"]
+        assert any(shot.endswith(f"-{step}.png") for shot in summary["screenshots"])
+    assert card["steps"][-1] == "attract"
+    assert {"card_read", "card_authorized", "card_ejected", "card_taken"} <= set(card["journaled"])
 
 
 @pytest.fixture
@@ -119,3 +139,26 @@ def test_walking_away_with_cash_inserted_gets_a_credit_slip_and_the_core_the_dep
     assert "存款凭条" in slip and "¥20.00" in slip and "原因：操作超时" in slip
     kinds = [r.kind for r in env.runtime.ledger.records(txn_id=txn_id)]
     assert kinds[-3:] == ["customer_timeout", "cash_credited", "receipt_printed"]
+
+
+def test_the_demo_panel_inserts_and_removes_the_virtual_bank_card(tmp_path: Path, qt_app) -> None:
+    from screens.demo_panel import DemoPanel
+    from screens.demo_window import demo_actions
+
+    reason = can_run()
+    if reason is not None:
+        pytest.skip(reason)
+    env = start_demo(tmp_path, language="en", cards=True)
+    try:
+        assert env.cards is not None, env.card_note
+        panel = DemoPanel(demo_actions(env))
+        buttons = {b.text(): b for b in panel.buttons}
+        reader = env.runtime.card.station.reader
+        buttons["插入银行卡 / Insert bank card"].click()
+        _pump_until(env, lambda: reader.card_present)
+        assert panel.status.text() == "✔ 插入银行卡 / Insert bank card"
+        buttons["取出银行卡 / Remove bank card"].click()
+        _pump_until(env, lambda: not reader.card_present)
+    finally:
+        env.stop()
+    assert env.cards.pcscd.pid is None  # the demo's own pcscd was stopped by its pid
