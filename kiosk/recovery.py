@@ -17,6 +17,7 @@ from typing import Any
 
 from kiosk.cash.reconcile import CashboxReading, reconcile, unresolved_notes
 from kiosk.journal import JournalRecord
+from kiosk.journeys.bill_payment_card_recovery import reverse_unsettled
 from kiosk.journeys.topup_ic_card_ports import pending_credits
 from kiosk.ledger import Ledger
 from kiosk.money import Money
@@ -33,10 +34,11 @@ class RecoveryReport:
     closed_empty: list[str] = field(default_factory=list)  # session ids with no cash
     flagged: list[str] = field(default_factory=list)  # session ids needing a technician
     cashbox: dict[str, Any] = field(default_factory=dict)  # what reconcile() found and did
+    reversed: list[str] = field(default_factory=list)  # card authorizations reversed
 
     @property
     def anything(self) -> bool:
-        return bool(self.credited or self.closed_empty or self.flagged)
+        return bool(self.credited or self.closed_empty or self.flagged or self.reversed)
 
 
 def recover(ledger: Ledger, cashbox: CashboxReading | None = None) -> RecoveryReport:
@@ -61,6 +63,7 @@ def recover(ledger: Ledger, cashbox: CashboxReading | None = None) -> RecoveryRe
             )
             report.flagged.append(session_id)
     _flag_pending_card_credits(ledger, records_now, report)
+    report.reversed = reverse_unsettled(ledger, records_now)  # card holds never left charged
     if report.anything:
         log.warning("recovery: %s", report)
     return report
@@ -100,7 +103,7 @@ def _settle_open_cash(
     doubtful: bool,
 ) -> None:
     opened = next(r for r in records if r.kind == "cash_session_opened")
-    stacked = [r for r in records if r.kind == "note_stacked"]
+    stacked = [r for r in records if r.kind in ("note_stacked", "coin_credited")]
     txn_id = opened.txn_id
     if doubtful:
         ledger.record(
@@ -115,12 +118,16 @@ def _settle_open_cash(
         report.closed_empty.append(session_id)
         return
     notes: dict[str, int] = defaultdict(int)
+    coins: dict[str, int] = defaultdict(int)  # coins have no escrow: booked when credited
     total: Money | None = None
     for record in stacked:
         value = _money(record.data["value"])
-        notes[str(value.amount)] += 1
+        (coins if record.kind == "coin_credited" else notes)[str(value.amount)] += 1
         total = value if total is None else total + value
     assert total is not None
+    tender: dict[str, Any] = {"type": "cash", "notes": dict(notes)}
+    if coins:
+        tender["coins"] = dict(coins)
     ledger.commit_money(
         session_id,
         "cash_credited",
@@ -128,7 +135,7 @@ def _settle_open_cash(
         txn_id=txn_id,
         txn_type="cash_deposit",
         amount=total,
-        tender={"type": "cash", "notes": dict(notes)},
+        tender=tender,
         details={
             "biller": opened.data.get("biller"),
             "account": opened.data.get("account"),

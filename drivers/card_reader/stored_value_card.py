@@ -2,9 +2,9 @@
 
 It has the VirtualCard shape (`atr`, `reset()`, `process(apdu)`) so the card helper's VpcdLink
 serves it in a vpcd slot (slot 1 by project convention) exactly like the EMV cards, and tests
-can also call `process` directly. Faults: `fail_next_write` (the card answers 6581, nothing
-written) and `lose_next_reply` (the credit IS written, the answer is garbage — the case the
-kiosk must resolve by reading the card back).
+can also call `process` directly. Faults: `fail_next_write` / `fail_writes = n` (the card
+answers 6581, nothing written) and `lose_next_reply` (the credit IS written, the answer is
+garbage — the case the kiosk must resolve by reading the card back).
 """
 
 from __future__ import annotations
@@ -40,6 +40,7 @@ class EmulatedStoredValueCard:
         self.counter = 0
         self.max_balance = max_balance
         self.fail_next_write = False
+        self.fail_writes = 0  # this many credits in a row fail (a card whose memory is worn)
         self.lose_next_reply = False
         self._selected = False
 
@@ -76,8 +77,9 @@ class EmulatedStoredValueCard:
             return _sw(SW_BAD_MAC)
         if self.balance + amount > self.max_balance:
             return _sw(SW_OVER_LIMIT)
-        if self.fail_next_write:
+        if self.fail_next_write or self.fail_writes > 0:
             self.fail_next_write = False
+            self.fail_writes = max(self.fail_writes - 1, 0)
             return _sw(SW_WRITE_FAILED)
         self.balance += amount
         self.counter += 1

@@ -13,6 +13,7 @@ class CoinCredited:
     channel: int
     value_minor: int
     currency: str
+    event_counter: int = 0  # the device's event counter for this coin (journaled with it)
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,11 @@ it was reset). The driver keeps the last counter it processed and takes exactly 
 after it, oldest first, so a coin is never counted twice (a repeated read changes nothing) and
 never missed (a lost reply is just read again: the events are still in the buffer). More than
 five new events, or a reset, is reported as CoinEventsLost rather than guessed.
+
+Across a restart: a coin credited by the device while the host was dead (or after its event
+was read but before the kiosk journaled it) is still in the buffer. The kiosk journals each
+coin's event counter; set `resume_counter` to the last one journaled before `open()` and the
+events after it are published at open instead of being skipped as history.
 """
 
 from __future__ import annotations
@@ -69,6 +74,7 @@ class CcTalkCoinAcceptor:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._last_counter: int | None = None
+        self.resume_counter: int | None = None  # last counter the kiosk journaled (see above)
         self.values_minor: dict[int, int] = {}  # channel -> coin value
         self._state, self._detail = DeviceState.OFFLINE, "not opened"
         self.counters = {"coins_credited": 0, "coin_errors": 0, "events_lost": 0, "retries": 0}
@@ -90,10 +96,13 @@ class CcTalkCoinAcceptor:
                 )
                 if value:
                     self.values_minor[channel] = value
-            self._last_counter = parse_buffered_credit(
-                self.transact(Header.READ_BUFFERED_CREDIT)
-            ).counter
             self._set_inhibits(False)
+            if self.resume_counter is None:
+                credit = parse_buffered_credit(self.transact(Header.READ_BUFFERED_CREDIT))
+                self._last_counter = credit.counter
+            else:
+                self._last_counter = self.resume_counter
+                self.poll_once()  # coins credited but never journaled: published now
         except CcTalkError:
             self._serial.close()
             raise
@@ -136,8 +145,8 @@ class CcTalkCoinAcceptor:
         if new > EVENT_SLOTS:
             self._lost(new - EVENT_SLOTS, f"{new} events since the last poll, 5 buffered")
             new = EVENT_SLOTS
-        for a, b in reversed(credit.events[:new]):  # oldest first
-            self._event(a, b)
+        for age, (a, b) in reversed(list(enumerate(credit.events[:new]))):  # oldest first
+            self._event(a, b, _counter_before(credit.counter, age))
         self._last_counter = credit.counter
 
     # --- wire ---
@@ -204,11 +213,11 @@ class CcTalkCoinAcceptor:
         self.transact(Header.MODIFY_INHIBIT_STATUS, mask.to_bytes(2, "little"))
         self.transact(Header.MODIFY_MASTER_INHIBIT, bytes([1 if accept else 0]))
 
-    def _event(self, a: int, b: int) -> None:
+    def _event(self, a: int, b: int, counter: int) -> None:
         if a:
             self.counters["coins_credited"] += 1
             value = self.values_minor.get(a, 0)
-            self._publish(CoinCredited(self.device_id, a, value, self.currency))
+            self._publish(CoinCredited(self.device_id, a, value, self.currency, counter))
         elif b:
             self.counters["coin_errors"] += 1
             reason = COIN_ERRORS.get(b, f"error {b}")
@@ -231,3 +240,8 @@ class CcTalkCoinAcceptor:
             self._on_event(event)
         except Exception:  # a broken subscriber must not stop the money path
             log.exception("%s: event handler failed on %r", self.device_id, event)
+
+
+def _counter_before(counter: int, age: int) -> int:
+    """The event counter `age` events before `counter` (1..255, wrapping 1 -> 255)."""
+    return (counter - 1 - age) % 255 + 1

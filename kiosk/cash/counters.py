@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum
 
 from sqlalchemy import Engine, func, select
@@ -22,6 +22,7 @@ from kiosk.ledger import Ledger
 from kiosk.money import Money
 
 STACKED_KINDS = ("note_stacked", "note_stacked_unassigned")
+COIN_KINDS = ("coin_credited", "coin_credited_unassigned")  # kiosk/cash/coin_service.py
 EXCHANGE_KIND = "cashbox_exchange"
 
 
@@ -37,6 +38,7 @@ class CashboxCounts:
     notes: dict[str, int]  # denomination (decimal string, as on the wire) -> notes
     capacity: int
     near_full: int
+    coins: dict[str, int] = field(default_factory=dict)  # coin box: denomination -> coins
 
     @property
     def count(self) -> int:
@@ -53,19 +55,29 @@ class CashboxCounts:
             return CashboxLevel.FULL
         return CashboxLevel.NEAR_FULL if self.count >= self.near_full else CashboxLevel.OK
 
+    @property
+    def coin_total(self) -> Money:
+        minor = sum(Money.parse(v, self.currency).minor * n for v, n in self.coins.items())
+        return Money.from_minor(minor, self.currency)
+
     def supplies(self) -> dict[str, str]:
         """For health/telemetry: level, count and capacity, and per denomination."""
         out = {"cashbox": self.level.value, "cashbox_notes": f"{self.count}/{self.capacity}"}
         out.update({f"cashbox_{value}": str(n) for value, n in sorted(self.notes.items())})
+        if self.coins:
+            out["coinbox_coins"] = str(sum(self.coins.values()))
+            out.update({f"coinbox_{value}": str(n) for value, n in sorted(self.coins.items())})
         return out
 
 
-def count_notes(records: list[JournalRecord], currency: str) -> dict[str, int]:
+def count_notes(
+    records: list[JournalRecord], currency: str, kinds: tuple[str, ...] = STACKED_KINDS
+) -> dict[str, int]:
     notes: Counter[str] = Counter()
     for record in records:
         if record.kind == EXCHANGE_KIND:
             notes.clear()
-        elif record.kind in STACKED_KINDS:
+        elif record.kind in kinds:
             notes[_denomination(record, currency)] += 1
     return dict(notes)
 
@@ -73,7 +85,9 @@ def count_notes(records: list[JournalRecord], currency: str) -> dict[str, int]:
 def cashbox_counts(
     ledger: Ledger, currency: str, *, capacity: int = 1000, near_full: int = 900
 ) -> CashboxCounts:
-    return CashboxCounts(currency, count_notes(ledger.records(), currency), capacity, near_full)
+    records = ledger.records()
+    coins = count_notes(records, currency, COIN_KINDS)
+    return CashboxCounts(currency, count_notes(records, currency), capacity, near_full, coins)
 
 
 def cashbox_counts_sql(
@@ -86,14 +100,16 @@ def cashbox_counts_sql(
             select(func.max(JournalEntry.id)).where(JournalEntry.kind == EXCHANGE_KIND)
         ).scalar_one_or_none()
         rows = session.execute(
-            select(JournalEntry.data)
-            .where(JournalEntry.kind.in_(STACKED_KINDS))
+            select(JournalEntry.kind, JournalEntry.data)
+            .where(JournalEntry.kind.in_(STACKED_KINDS + COIN_KINDS))
             .where(JournalEntry.id > (last_exchange or 0))
-        ).scalars()
+        ).all()
         notes: Counter[str] = Counter()
-        for data in rows:
-            notes[_denomination_of(json.loads(data), currency)] += 1
-    return CashboxCounts(currency, dict(notes), capacity, near_full)
+        coins: Counter[str] = Counter()
+        for kind, data in rows:
+            box = coins if kind in COIN_KINDS else notes
+            box[_denomination_of(json.loads(data), currency)] += 1
+    return CashboxCounts(currency, dict(notes), capacity, near_full, dict(coins))
 
 
 def record_exchange(ledger: Ledger, currency: str, technician: str) -> CashboxCounts:
@@ -102,7 +118,12 @@ def record_exchange(ledger: Ledger, currency: str, technician: str) -> CashboxCo
     ledger.record(
         "cashbox",
         EXCHANGE_KIND,
-        {"technician": technician, "removed": before.notes, "total": before.total.wire()},
+        {
+            "technician": technician,
+            "removed": before.notes,
+            "total": before.total.wire(),
+            "coins_removed": before.coins,
+        },
     )
     return before
 

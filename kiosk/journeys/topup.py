@@ -21,9 +21,11 @@ from enum import Enum
 
 from drivers.base import DeviceState
 from drivers.cash.base import AcceptorStateChanged, NoteCredited, NoteInEscrow, NoteReturned
+from drivers.coin.base import CoinCredited
 from drivers.printer.document import Align, Columns, Cut, Document, Separator, Text
 from kiosk.billing import Biller
 from kiosk.cash import escrow_policy
+from kiosk.cash.coin_service import book_coin, book_unassigned_coin
 from kiosk.clock import Clock
 from kiosk.config import TimeoutConfig
 from kiosk.events import KeyPressed
@@ -138,6 +140,8 @@ class TopupJourney:
                 self._on_escrow(event)
             case NoteCredited():
                 self._on_credit(event)
+            case CoinCredited():
+                self._on_coin(event)
             case NoteReturned():
                 if self.session.escrow:
                     self.session.escrow = ""
@@ -229,6 +233,17 @@ class TopupJourney:
         if self.state is T.SETTLING:
             self._finish()
         else:
+            self._deadline = self.clock.monotonic() + self.timeouts.insert_cash
+
+    def _on_coin(self, event: CoinCredited) -> None:
+        """A coin is already in the box: booked first; outside a session, a flagged deposit."""
+        session = self.session
+        if session.cash is None or self.state not in (T.INSERT_CASH, T.SETTLING):
+            book_unassigned_coin(self._ledger, session.session_id, self.state.value, event)
+            self._sync.wake()
+            return
+        book_coin(self._ledger, session.session_id, session.txn_id, session.cash, event)
+        if self.state is T.INSERT_CASH:
             self._deadline = self.clock.monotonic() + self.timeouts.insert_cash
 
     def _settle(self, reason: str) -> None:

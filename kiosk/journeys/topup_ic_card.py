@@ -1,13 +1,13 @@
 """IC-card recharge: a prepaid gas/electricity card in the second reader, topped up with cash.
 
-Read the card (id, balance, counter) -> take notes (escrow policy, product limits) -> commit the
-money (journal + outbox, `card_credit: pending`) -> write the credit -> read it back -> print.
-The money is booked BEFORE the card is written, so a failed or unconfirmed write can never lose
-it: the journal holds the pending credit (card id, counter and balance before, amount). A failed
-write is resolved by reading the card back — the card's counter says whether the credit landed —
-and retried; if it still cannot be written, the customer gets a slip and the credit stays
-pending: it is written the next time this card is presented (any session), or a technician
-settles it (recovery flags it).
+Read the card (id, balance, counter) -> take notes and coins (escrow policy, product limits) ->
+commit the money (journal + outbox, `card_credit: pending`) -> write the credit -> read it back
+-> print. The money is booked BEFORE the card is written, so a failed or unconfirmed write can
+never lose it: the journal holds the pending credit (card id, counter and balance before,
+amount). A failed write is resolved by reading the card back — the card's counter says whether
+the credit landed — and retried; if it still cannot be written, the customer gets a slip and the
+credit stays pending: it is written the next time this card is presented (any session, after a
+restart too: the journal is the queue), or a technician settles it (recovery flags it).
 """
 
 from __future__ import annotations
@@ -15,18 +15,20 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from enum import Enum
 
+from drivers.card_reader.base import CardInserted
 from drivers.card_reader.stored_value import CardState, credit_is_on_card
 from drivers.cash.base import NoteCredited, NoteInEscrow, NoteReturned
+from drivers.coin.base import CoinCredited
+from drivers.printer.document import Document
 from kiosk.billing import Biller
-from kiosk.cash import escrow_policy
 from kiosk.clock import Clock
 from kiosk.config import TimeoutConfig
 from kiosk.events import KeyPressed
 from kiosk.i18n import Catalog
 from kiosk.journeys.cash_tally import CashTally
-from kiosk.journeys.ports import CashPort, PrintPort, SyncPort
+from kiosk.journeys.ports import CashPort, PrintFinished, PrintPort, SyncPort
+from kiosk.journeys.topup_ic_card_cash import IcCashSteps
 from kiosk.journeys.topup_ic_card_ports import (
     CardCreditResult,
     CardRead,
@@ -34,23 +36,14 @@ from kiosk.journeys.topup_ic_card_ports import (
     StoredValuePort,
     pending_credits,
 )
+from kiosk.journeys.topup_ic_card_screens import build_screen, pending_slip, receipt
+from kiosk.journeys.topup_ic_card_states import TRANSITIONS, RechargeState, S
 from kiosk.keys import Key
 from kiosk.ledger import Ledger
-from kiosk.money import Money
-from kiosk.screen_model import AmountLine, ScreenModel
+from kiosk.screen_model import ScreenModel
 
 MAX_WRITE_ATTEMPTS = 3
-
-
-class RechargeState(str, Enum):
-    CLOSED = "ic_closed"
-    WAIT_CARD = "ic_wait_card"
-    INSERT_CASH = "ic_insert_cash"
-    SETTLING = "ic_settling"
-    WRITING = "ic_writing"
-    VERIFYING = "ic_verifying"
-    DONE = "ic_done"
-    PENDING = "ic_pending"  # money booked, credit not on the card yet: slip + retry later
+__all__ = ["IcCardRechargeJourney", "RechargeState"]
 
 
 @dataclass
@@ -58,14 +51,16 @@ class RechargeSession:
     session_id: str = field(default_factory=lambda: str(uuid.uuid4()))
     txn_id: str = ""
     card: CardState | None = None
+    after: CardState | None = None
     cash: CashTally | None = None
     escrow: str = ""
     request: str = ""
     job: CreditJob | None = None
     reference: str = ""
+    print_job: str = ""
 
 
-class IcCardRechargeJourney:
+class IcCardRechargeJourney(IcCashSteps):
     def __init__(
         self,
         *,
@@ -79,21 +74,36 @@ class IcCardRechargeJourney:
         cash: CashPort,
         printer: PrintPort,
         sync: SyncPort,
+        catalog: Catalog,
+        lang: str = "zh_CN",
+        reader_id: str = "ic_card",
         online: Callable[[], bool] | None = None,
+        settle_only: bool = False,
     ) -> None:
+        """`settle_only`: no customer on this journey — it only writes credits pending for the
+        card just inserted (then closes); it never takes cash or prints."""
         self.kiosk_id, self.currency, self.clock, self.timeouts = (
             kiosk_id,
             currency,
             clock,
             timeouts,
         )
-        self.product = product
+        self.product, self.catalog, self.lang, self.reader_id = product, catalog, lang, reader_id
         self._ledger, self._card, self._cash = ledger, card, cash
         self._printer, self._sync = printer, sync
         self._online = online or (lambda: True)
-        self.state = RechargeState.CLOSED
+        self.settle_only = settle_only
+        self.state = S.CLOSED
         self.session = RechargeSession()
-        self.printed: list[str] = []
+        self._deadline: float | None = None
+
+    # --- plumbing ---
+
+    def _go(self, target: RechargeState, timeout: float | None = None) -> None:
+        if target not in TRANSITIONS[self.state]:
+            raise RuntimeError(f"{self.state.value} -> {target.value} is not allowed")
+        self.state = target
+        self._deadline = None if timeout is None else self.clock.monotonic() + timeout
 
     def _journal(
         self, kind: str, session_id: str | None = None, txn_id: str | None = None, **data: object
@@ -104,13 +114,22 @@ class IcCardRechargeJourney:
         )
 
     def start(self) -> None:
-        self.session = RechargeSession()
-        self.state = RechargeState.WAIT_CARD
+        """A new customer (the previous one, if any, is finished: their money is booked)."""
+        self.session, self.state = RechargeSession(), S.CLOSED
+        self._go(S.WAIT_CARD, self.timeouts.input)
         self._read()
 
     def _read(self) -> None:
         self.session.request = str(uuid.uuid4())
         self._card.read(self.session.request)
+
+    def tick(self) -> None:
+        if self._deadline is not None and self.clock.monotonic() >= self._deadline:
+            self._deadline = None
+            self._on_timeout()
+
+    def screen(self) -> ScreenModel:
+        return build_screen(self)
 
     # --- events ---
 
@@ -120,14 +139,22 @@ class IcCardRechargeJourney:
                 self._on_read(event)
             case CardCreditResult() if event.request_id == self.session.request:
                 self._on_credit_result(event)
+            case CardInserted() if event.device_id == self.reader_id:
+                if self.state is S.WAIT_CARD:
+                    self._read()  # the customer inserted the card after the service opened
             case NoteInEscrow():
                 self._on_escrow(event)
             case NoteCredited():
                 self._on_note(event)
+            case CoinCredited():
+                self._on_coin(event)
             case NoteReturned():
                 self.session.escrow = ""
-                if self.state is RechargeState.SETTLING:
+                if self.state is S.SETTLING:
                     self._commit()
+            case PrintFinished() if event.job_id == self.session.print_job:
+                kind = "receipt_printed" if event.result.printed else "receipt_not_printed"
+                self._journal(kind, status=event.result.status.value)
             case KeyPressed(key=key):
                 self._on_key(key)
             case _:
@@ -135,32 +162,48 @@ class IcCardRechargeJourney:
 
     def _on_key(self, key: Key) -> None:
         s = self.session
-        if self.state is RechargeState.INSERT_CASH:
+        if self.state is S.INSERT_CASH:
             if key is Key.ENTER and s.cash is not None and not s.cash.total.is_zero():
                 self._settle()
             elif key is Key.CANCEL:
                 self._settle()  # no change is given: what is in goes onto the card
-        elif self.state in (
-            RechargeState.DONE,
-            RechargeState.PENDING,
-            RechargeState.WAIT_CARD,
-        ) and (key in (Key.ENTER, Key.CANCEL)):
-            self.state = RechargeState.CLOSED
+        elif self.state in (S.DONE, S.PENDING, S.WAIT_CARD) and key in (Key.ENTER, Key.CANCEL):
+            self._go(S.CLOSED)
+
+    def _on_timeout(self) -> None:
+        st = self.state
+        if st is S.INSERT_CASH:
+            self._journal("customer_timeout", state=st.value)
+            self._settle()
+        elif st is S.SETTLING:
+            self._journal("note_unresolved", reason="timeout")
+            self.session.escrow = ""
+            self._commit()  # recovery places the note in transit against the device counter
+        elif st in (S.WRITING, S.VERIFYING) and self.session.job is not None:
+            self._give_up(self.session.job, "card did not answer")
+        elif st in (S.WAIT_CARD, S.DONE, S.PENDING):
+            self._go(S.CLOSED)
 
     def _on_read(self, event: CardRead) -> None:
         s = self.session
         if event.state is None:
-            if self.state is RechargeState.VERIFYING and s.job is not None:
+            if self.state is S.VERIFYING and s.job is not None:
                 self._give_up(s.job, event.error or "card unreadable")
-            return
-        if self.state is RechargeState.VERIFYING and s.job is not None:
+            elif self.settle_only and self.state is S.WAIT_CARD:
+                self._go(S.CLOSED)
+            return  # WAIT_CARD: no card yet; CardInserted reads again
+        if self.state is S.VERIFYING and s.job is not None:
             self._verify(s.job, event.state)
             return
-        if self.state is not RechargeState.WAIT_CARD:
+        if self.state is not S.WAIT_CARD:
             return
         pending = pending_credits(self._ledger.records(), event.state.card_id)
         if pending:  # an earlier session's credit first: the customer's money, never lost
+            self._journal("card_credit_retry", pending[0].session_id, pending[0].txn_id)
             self._write(pending[0], event.state)
+            return
+        if self.settle_only:
+            self._go(S.CLOSED)  # nothing (more) pending for this card
             return
         s.card = event.state
         s.txn_id, s.cash = str(uuid.uuid4()), CashTally(self.currency)
@@ -172,43 +215,8 @@ class IcCardRechargeJourney:
             balance=event.state.balance_minor,
             counter=event.state.counter,
         )
-        self.state = RechargeState.INSERT_CASH
+        self._go(S.INSERT_CASH, self.timeouts.insert_cash)
         self._cash.enable()
-
-    def _on_escrow(self, event: NoteInEscrow) -> None:
-        s = self.session
-        note = Money.from_minor(event.value_minor, event.currency)
-        if self.state is not RechargeState.INSERT_CASH or s.cash is None:
-            decision = escrow_policy.EscrowDecision(False, "not_accepting")
-        else:
-            decision = escrow_policy.decide(
-                note, s.cash.total, self.product, due=None, online=self._online()
-            )
-        kind = "note_escrow_accepted" if decision.accept else "note_escrow_rejected"
-        self._journal(kind, **decision.journal(note))
-        if decision.accept:
-            s.escrow = "accepted"
-            self._cash.accept_escrow()
-        else:
-            self._cash.reject_escrow()
-
-    def _on_note(self, event: NoteCredited) -> None:
-        s = self.session
-        if s.cash is None or self.state not in (RechargeState.INSERT_CASH, RechargeState.SETTLING):
-            return
-        s.escrow = ""
-        s.cash.add(event.value_minor)
-        value = Money.from_minor(event.value_minor, event.currency)
-        self._journal("note_stacked", value=value.wire(), total=s.cash.total.wire())
-        if self.state is RechargeState.SETTLING:
-            self._commit()
-
-    def _settle(self) -> None:
-        self._cash.disable()
-        if self.session.escrow == "accepted":
-            self.state = RechargeState.SETTLING
-            return
-        self._commit()
 
     # --- money, then the card ---
 
@@ -217,7 +225,7 @@ class IcCardRechargeJourney:
         assert s.cash is not None and s.card is not None
         if s.cash.total.is_zero():
             self._journal("cash_session_closed", reason="no_cash", total="0")
-            self.state = RechargeState.CLOSED
+            self._go(S.CLOSED)
             return
         amount = s.cash.total.minor
         seq = self._ledger.commit_money(
@@ -244,7 +252,7 @@ class IcCardRechargeJourney:
     def _write(self, job: CreditJob, current: CardState) -> None:
         job = CreditJob(job.session_id, job.txn_id, current, job.amount_minor, job.attempts + 1)
         self.session.job = job
-        self.state = RechargeState.WRITING
+        self._go(S.WRITING, self.timeouts.core_lookup)
         self.session.request = str(uuid.uuid4())
         self._card.credit(self.session.request, current, job.amount_minor)
 
@@ -255,7 +263,7 @@ class IcCardRechargeJourney:
             self._written(job, event.state, "confirmed")
             return
         self._journal("card_credit_failed", job.session_id, job.txn_id, error=event.error)
-        self.state = RechargeState.VERIFYING  # did it land? the card's counter tells
+        self._go(S.VERIFYING, self.timeouts.core_lookup)  # did it land? the counter tells
         self._read()
 
     def _verify(self, job: CreditJob, now: CardState) -> None:
@@ -277,43 +285,22 @@ class IcCardRechargeJourney:
         )
         if job.session_id != self.session.session_id:
             self.session.job = None  # an earlier session's credit is done; now this customer's
-            self.state = RechargeState.WAIT_CARD
+            self._go(S.WAIT_CARD, self.timeouts.input)
             self._read()
             return
-        self.state = RechargeState.DONE
-        self.printed.append(f"receipt {self.session.reference} balance {after.balance_minor}")
-
-    def screen(self, catalog: Catalog, lang: str) -> ScreenModel:
-        """One screen model per state (rendered and spoken like every journey's)."""
-        s, t, st = self.session, catalog.text, self.state
-        title = t(lang, "ic_title")
-        amounts: tuple[AmountLine, ...] = ()
-        if s.card is not None:
-            balance = Money.from_minor(s.card.balance_minor, self.currency).display()
-            amounts = (AmountLine(t(lang, "ic_balance"), balance),)
-        if st in (RechargeState.INSERT_CASH, RechargeState.SETTLING) and s.cash is not None:
-            inserted = AmountLine(t(lang, "topup_amount"), s.cash.total.display(), emphasis=True)
-            return ScreenModel(
-                st.value, lang, title, (t(lang, "topup_insert"),), amounts=(*amounts, inserted)
-            )
-        body = {
-            RechargeState.WAIT_CARD: t(lang, "ic_insert_card"),
-            RechargeState.WRITING: t(lang, "ic_writing"),
-            RechargeState.VERIFYING: t(lang, "ic_writing"),
-            RechargeState.DONE: t(lang, "ic_done"),
-        }.get(st, "")
-        if st is RechargeState.PENDING and s.cash is not None:
-            body = t(lang, "ic_pending", amount=s.cash.total.display(), reference=s.reference)
-        return ScreenModel(
-            st.value,
-            lang,
-            title,
-            (body,) if body else (),
-            amounts=amounts,
-            busy=st in (RechargeState.WRITING, RechargeState.VERIFYING),
-        )
+        self.session.after = after
+        self._go(S.DONE, self.timeouts.result)
+        self._print(receipt(self, after))
 
     def _give_up(self, job: CreditJob, why: str) -> None:
         self._journal("card_credit_pending", job.session_id, job.txn_id, reason=why, flag=True)
-        self.state = RechargeState.PENDING
-        self.printed.append(f"slip {self.session.reference}: credit pending, present card again")
+        if self.settle_only:
+            self._go(S.CLOSED)  # still pending: the next insert or the technician settles it
+            return
+        self._go(S.PENDING, self.timeouts.result)
+        reference = self.session.reference if job.session_id == self.session.session_id else ""
+        self._print(pending_slip(self, job.amount_minor, reference or job.txn_id[:8]))
+
+    def _print(self, document: Document) -> None:
+        self.session.print_job = str(uuid.uuid4())
+        self._printer.submit(self.session.print_job, document)

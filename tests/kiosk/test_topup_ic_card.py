@@ -17,6 +17,7 @@ from drivers.cash.base import NoteCredited, NoteInEscrow
 from kiosk.clock import FakeClock
 from kiosk.config import TimeoutConfig
 from kiosk.events import KeyPressed
+from kiosk.i18n import load_catalog
 from kiosk.journeys.topup_ic_card import IcCardRechargeJourney, RechargeState
 from kiosk.journeys.topup_ic_card_ports import (
     CardCreditResult,
@@ -79,6 +80,8 @@ def make(tmp_path: Path, card: EmulatedStoredValueCard):  # type: ignore[no-unty
         cash=FakeCash(ledger),
         printer=FakePrinter(outbox),
         sync=FakeSync(),
+        catalog=load_catalog(),
+        lang="en",
     )
     port.journey = journey
     return journey, ledger, outbox, port
@@ -189,13 +192,69 @@ def test_recovery_flags_a_booked_credit_not_yet_on_the_card_once(tmp_path: Path)
 
 
 def test_every_state_has_a_screen_in_both_languages(tmp_path: Path) -> None:
-    from kiosk.i18n import load_catalog
-
     card = EmulatedStoredValueCard(CARD_ID, KEY, balance_minor=1234)
     journey, *_ = make(tmp_path, card)
     journey.start()
     for lang in ("zh_CN", "en"):
-        model = journey.screen(load_catalog(), lang)
+        journey.lang = lang
+        model = journey.screen()
         assert model.amounts[0].amount == "¥12.34" and model.body
     pay(journey, 10)
-    assert "balance" in " ".join(journey.screen(load_catalog(), "en").body)
+    assert "balance" in " ".join(journey.screen().body)
+    assert journey.screen().amounts[0].amount == "¥22.34", "the balance read back is shown"
+
+
+def test_the_card_inserted_after_the_service_opened_is_read_and_coins_go_on_it(
+    tmp_path: Path,
+) -> None:
+    from drivers.card_reader.base import CardInserted
+    from drivers.coin.base import CoinCredited
+
+    card = EmulatedStoredValueCard(CARD_ID, KEY, balance_minor=0)
+    journey, ledger, _, port = make(tmp_path, card)
+    port.present = False
+    journey.start()
+    assert journey.state is RechargeState.WAIT_CARD
+    port.present = True
+    journey.handle(CardInserted("card_reader", "3B"))  # the bank-card reader: not ours
+    assert journey.state is RechargeState.WAIT_CARD
+    journey.handle(CardInserted("ic_card", "3B"))
+    assert journey.state is RechargeState.INSERT_CASH
+    journey.handle(CoinCredited("coin", 3, 100, "CNY"))
+    pay(journey, 10)
+    assert journey.state is RechargeState.DONE and card.balance == 1100
+    assert [r.kind for r in ledger.records()].count("coin_credited") == 1
+
+
+def test_a_customer_who_walks_away_is_timed_out_and_their_cash_still_goes_on_the_card(
+    tmp_path: Path,
+) -> None:
+    card = EmulatedStoredValueCard(CARD_ID, KEY, balance_minor=0)
+    journey, _, _, _ = make(tmp_path, card)
+    journey.start()
+    journey.handle(NoteInEscrow("cash", 0, 2000, "CNY"))
+    journey.handle(NoteCredited("cash", 0, 2000, "CNY"))
+    journey.clock.advance(TimeoutConfig().insert_cash + 1)  # type: ignore[attr-defined]
+    journey.tick()
+    assert journey.state is RechargeState.DONE and card.balance == 2000
+    journey.clock.advance(TimeoutConfig().result + 1)  # type: ignore[attr-defined]
+    journey.tick()
+    assert journey.state is RechargeState.CLOSED
+
+
+def test_the_receipt_shows_the_balance_read_back_and_the_slip_the_pending_credit(
+    tmp_path: Path,
+) -> None:
+    card = EmulatedStoredValueCard(CARD_ID, KEY, balance_minor=500)
+    journey, _, _, _ = make(tmp_path, card)
+    printer = journey._printer
+    journey.start()
+    pay(journey, 20)
+    receipt = printer.jobs[-1][1]  # type: ignore[attr-defined]
+    assert receipt.kind == "ic_recharge" and receipt.source["card"] == CARD_ID
+    card.fail_writes = 5
+    journey.start()
+    pay(journey, 10)
+    assert journey.state is RechargeState.PENDING
+    slip = printer.jobs[-1][1]  # type: ignore[attr-defined]
+    assert slip.kind == "ic_pending" and slip.source["amount_minor"] == 1000
