@@ -1,12 +1,13 @@
 """Speech latency: screen change → first audio sample, and key press → speech stopped.
 
-    .venv/bin/python -m bench.speech [--runs 20]
+    .venv/bin/python -m bench.speech [--runs 20] [--no-dispatcher]
 
 The kiosk path is the real one: the voice script of a real screen model goes through the
 SpeechService to espeak-ng, whose audio is piped to a stand-in player that notes the moment the
 first sample (after the 44-byte WAV header) arrives. Baseline, in the same run: espeak-ng's own
 synthesis time for the same text (the whole utterance to a WAV file), and its own
-time-to-first-sample with nothing of ours around it.
+time-to-first-sample with nothing of ours around it. The same for the speech-dispatcher engine
+against a private daemon (its BEGIN event stands for the first sample; see docs/benchmarks.md).
 """
 
 from __future__ import annotations
@@ -21,8 +22,10 @@ from pathlib import Path
 from kiosk.i18n import load_catalog
 from kiosk.screen_model import AmountLine, Choice, ScreenModel
 from kiosk.speech.engine import EspeakEngine, ssml
+from kiosk.speech.engine_dispatcher import DispatcherEngine
 from kiosk.speech.script import Utterance, screen_script
 from kiosk.speech.service import SpeechService
+from tests.kiosk.speech.dispatcher_daemon import PrivateDispatcher, why_not
 
 SCREENS = {
     "zh_CN": ScreenModel(
@@ -93,6 +96,80 @@ def kiosk_stop_ms(lang: str) -> float:
         service.stop()
 
 
+def _wait_event(engine: DispatcherEngine, code: str, after: int, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not any(c == code and m > after for m, c in list(engine.events)):
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"speech-dispatcher never sent {code}")
+        time.sleep(0.0005)
+
+
+def dispatcher_begin_ms(lang: str, engine: DispatcherEngine) -> float:
+    """Screen change → speech-dispatcher's BEGIN event (701): its module started the audio."""
+    service = SpeechService(engine)
+    service.start()
+    try:
+        script = screen_script(SCREENS[lang], load_catalog())
+        before = engine.last_message or 0
+        start = time.perf_counter()
+        service.speak_screen(script)
+        _wait_event(engine, "701", before)
+        return (time.perf_counter() - start) * 1000
+    finally:
+        service.stop()
+
+
+def dispatcher_stop_ms(lang: str, engine: DispatcherEngine) -> float:
+    """Key press → the daemon confirms the cancel (703); interrupt() waits for that."""
+    service = SpeechService(engine)
+    service.start()
+    try:
+        sentence = (
+            "请放入纸币，还需放入一百二十五元五角" if lang == "zh_CN" else "One hundred yuan due"
+        )
+        before = engine.last_message or 0
+        service.speak_screen([Utterance("", "。".join([sentence] * 400), lang)])
+        _wait_event(engine, "701", before)
+        time.sleep(0.05)  # mid-sentence
+        start = time.perf_counter()
+        service.interrupt()
+        assert not engine.busy()
+        return (time.perf_counter() - start) * 1000
+    finally:
+        service.stop()
+
+
+def bench_dispatcher(runs: int, tmp: Path) -> None:
+    reason = why_not()
+    if reason:
+        print(f"speech-dispatcher: skipped ({reason})")
+        return
+    daemon = PrivateDispatcher()
+    try:
+        engine = DispatcherEngine(daemon.start())
+    except BaseException:
+        daemon.stop()
+        raise
+    try:
+        print(f"speech-dispatcher (private daemon, espeak-ng module), median of {runs} runs (ms)")
+        for lang in ("zh_CN", "en"):
+            begin, synth = [], []
+            for _ in range(runs):
+                begin.append(dispatcher_begin_ms(lang, engine))
+                synth.append(espeak_synthesis_ms(lang, tmp))
+            stop = [dispatcher_stop_ms(lang, engine) for _ in range(max(5, runs // 2))]
+            m_begin, m_synth = statistics.median(begin), statistics.median(synth)
+            print(
+                f"{lang:6} screen change → BEGIN event {m_begin:7.1f}"
+                f" | espeak-ng whole-script synthesis {m_synth:7.1f}"
+                f" (ratio {m_begin / m_synth:.2f})"
+                f" | key press → cancel confirmed {statistics.median(stop):6.1f}"
+            )
+    finally:
+        engine.close()
+        daemon.stop()
+
+
 def espeak_synthesis_ms(lang: str, tmp: Path) -> float:
     """Baseline: espeak-ng alone synthesising the same script to a WAV file."""
     script = screen_script(SCREENS[lang], load_catalog())
@@ -123,6 +200,7 @@ def espeak_first_sample_ms(lang: str, tmp: Path) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--no-dispatcher", action="store_true", help="espeak-ng engine only")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as name:
         tmp = Path(name)
@@ -143,6 +221,8 @@ def main() -> None:
                 f" (ratio {m_first / m_synth:.2f})"
                 f" | key press → silent {statistics.median(stop):6.1f}"
             )
+        if not args.no_dispatcher:
+            bench_dispatcher(args.runs, tmp)
 
 
 if __name__ == "__main__":

@@ -35,6 +35,7 @@ class VoiceConfig:
     unplugged_grace_s: float = 30.0
     timeout_factor: float = 3.0  # customer timeouts are this much longer in voice mode
     keypad_debounce_s: float = 0.0  # e.g. 0.08: one press, even on a bouncing keypad
+    engine: str = "auto"  # "auto", "espeak", "dispatcher", "qt" or "null" (kiosk/speech/select.py)
 
 
 class VoiceMode:
@@ -49,6 +50,11 @@ class VoiceMode:
         self.blanked = False
         self._unplugged_at: float | None = None
         self._spoken: ScreenModel | None = None  # the screen whose script was last queued
+
+    @property
+    def speech(self) -> SpeechService:
+        """The service this mode speaks through (the Qt shell may give it the Qt engine)."""
+        return self._speech
 
     # ------------------------------------------------------------------ jack
 

@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QApplication
 
 from screens.controller import KioskController
 from screens.demo_panel import DemoPanel
+from screens.speech_qt import install_qt_speech
 from screens.theme import Theme
 from screens.window import KioskWindow
 
@@ -27,6 +28,8 @@ def run_window(
     font = QFont()
     font.setFamilies(list(theme.font_families))  # CJK-capable first, even in dialogs
     app.setFont(font)
+    if controller.voice is not None:  # Qt TextToSpeech when configured, or when nothing speaks
+        install_qt_speech(controller.voice.speech, controller.voice.config.engine)
     window = KioskWindow(controller, theme, size=size, fullscreen=fullscreen)
     panel: DemoPanel | None = None
     if demo_actions:

@@ -56,6 +56,18 @@ class SpeechService:
             self._thread.join(timeout=5)
             self._thread = None
 
+    @property
+    def engine(self) -> SpeechEngine:
+        return self._engine
+
+    def use_engine(self, engine: SpeechEngine) -> None:
+        """Swaps the engine (the Qt shell brings Qt TextToSpeech); the old one is silenced."""
+        with self._lock:
+            self._engine.stop()
+            self._current = None
+            self._engine = engine
+            self._lock.notify_all()
+
     # ------------------------------------------------------------------ commands
 
     def speak_screen(self, script: list[Utterance]) -> None:

@@ -33,10 +33,10 @@ def test_latin_words_inside_mandarin_switch_to_the_english_voice() -> None:
     assert '<voice name="cmn-latn-pinyin">qie1 huan4 dao4</voice>' in markup
 
 
-def test_engine_choice_explains_why_speech_is_unavailable() -> None:
+def test_engine_choice_explains_why_speech_is_unavailable(tmp_path: Path) -> None:
     from kiosk.speech.select import choose_engine, has_playback_device
 
-    choice = choose_engine()
+    choice = choose_engine(dispatcher_socket=tmp_path / "no-dispatcher")
     if has_playback_device():
         assert choice.available and choice.reason == ""
     else:  # this machine has no sound card: the reason reaches the technician, not silence
