@@ -1,6 +1,7 @@
 """The reference core's card endpoints: online PIN check and the account statement.
 
-  POST /v1/cards/authorize  {track2, pan_sequence, pin_block, pin_format?, purpose, amount?}
+  POST /v1/cards/authorize  {track2, pan_sequence, pin_block, pin_format?, purpose, amount?,
+                             txn_id?}
        -> 200 {approved, auth_code, session_token, tries_left, retain_card, balance?, reason?}
   GET  /v1/accounts/statement?from=&to=&cursor=&limit=   (Authorization: Bearer <session_token>)
        -> 200 {currency, entries: [{date, description, amount, balance}], next_cursor}
@@ -10,6 +11,13 @@ AES when pin_format is "iso4") and compared in constant time. Each card has a tr
 survives sessions; when it reaches zero the reply orders the kiosk to retain the card.
 Accounts live in memory: the reference core enrols an unknown, Luhn-valid card on first sight
 with the demo PIN 1234 (documented in docs/card.md) so every virtual card profile works.
+
+Payments (purpose "payment") carry `amount` (money object) and the kiosk's `txn_id`: an approval
+places a HOLD of the amount on the account under that txn_id (declined INSUFFICIENT_FUNDS when
+the balance is short). The same txn_id asked again gets the same answer and never a second hold.
+The hold is captured by the `card_payment` transaction with that txn_id, or released by a
+`reversal` whose details.original_txn_id names it (see `apply_transaction`); both are applied
+once, so a reversal sent twice refunds once and a reversal after capture refunds nothing.
 """
 
 from __future__ import annotations
@@ -33,6 +41,8 @@ SESSION_SECONDS = 300
 PAGE_MAX = 50
 _PURPOSES = ("balance", "statement", "payment")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_AMOUNT = re.compile(r"^[0-9]{1,12}(\.[0-9]{1,2})?$")
+_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
 
 def _error(status: int, code: str, message: str) -> Reply:
@@ -45,6 +55,26 @@ class CardAccount:
     balance: Decimal
     currency: str = "CNY"
     tries_left: int = PIN_TRIES
+
+
+@dataclass
+class _Hold:
+    pan: str = field(repr=False)
+    amount: Decimal
+    reply: dict[str, Any] = field(repr=False)
+    state: str = "held"  # held | captured | reversed
+
+
+def _payment_fields(body: dict[str, Any]) -> tuple[Decimal, str, str] | None:
+    """(amount, currency, txn_id) of a payment authorization, or None when malformed."""
+    money, txn_id = body.get("amount"), body.get("txn_id")
+    if not isinstance(money, dict) or not isinstance(txn_id, str) or not _UUID.match(txn_id):
+        return None
+    amount, currency = money.get("amount"), money.get("currency")
+    if not isinstance(amount, str) or not _AMOUNT.match(amount) or not isinstance(currency, str):
+        return None
+    value = Decimal(amount)
+    return (value, currency, txn_id) if value > 0 else None
 
 
 @dataclass(frozen=True)
@@ -85,6 +115,7 @@ class CardIssuer:
         self._auto_enrol = auto_enrol
         self._accounts: dict[str, CardAccount] = {}
         self._sessions: dict[str, _Session] = {}
+        self._holds: dict[str, _Hold] = {}  # payment txn_id -> hold
         self._lock = threading.Lock()
 
     def enrol(self, pan: str, pin: str, balance: str, currency: str = "CNY") -> None:
@@ -95,7 +126,18 @@ class CardIssuer:
         account = self._accounts.get(pan)
         return None if account is None else account.tries_left
 
+    def balance(self, pan: str) -> Decimal | None:
+        """Available balance (holds already taken off)."""
+        account = self._accounts.get(pan)
+        return None if account is None else account.balance
+
+    def hold_state(self, txn_id: str) -> str | None:
+        hold = self._holds.get(txn_id)
+        return None if hold is None else hold.state
+
     def authorize(self, kiosk_id: str, body: Any) -> Reply:
+        if kiosk_id not in self._keys:  # a credential problem comes before the body's content
+            return _error(403, "NO_PIN_KEY", "no PIN key is shared with this kiosk")
         if not isinstance(body, dict):
             return _error(400, "VALIDATION_FAILED", "body must be a JSON object")
         try:
@@ -106,8 +148,11 @@ class CardIssuer:
         purpose = body.get("purpose")
         if purpose not in _PURPOSES:
             return _error(400, "VALIDATION_FAILED", f"purpose must be one of {_PURPOSES}")
-        if kiosk_id not in self._keys:
-            return _error(403, "NO_PIN_KEY", "no PIN key is shared with this kiosk")
+        payment = _payment_fields(body) if purpose == "payment" else None
+        if purpose == "payment" and payment is None:
+            return _error(
+                400, "VALIDATION_FAILED", "payment needs amount {amount, currency}, txn_id"
+            )
         pan = track2.pan
         if not luhn_ok(pan):
             return 200, self._declined("INVALID_CARD", None)
@@ -134,6 +179,12 @@ class CardIssuer:
                     return 200, self._declined("PIN_TRIES_EXCEEDED", 0, retain=True)
                 return 200, self._declined("WRONG_PIN", account.tries_left)
             account.tries_left = PIN_TRIES
+            if payment is not None:
+                earlier = self._holds.get(payment[2])
+                if earlier is not None:  # the same payment asked again: the same answer
+                    return 200, dict(earlier.reply)
+                if payment[1] != account.currency or account.balance < payment[0]:
+                    return 200, self._declined("INSUFFICIENT_FUNDS", account.tries_left)
             token = secrets.token_urlsafe(24)
             expires = self._clock.now() + timedelta(seconds=SESSION_SECONDS)
             self._sessions[token] = _Session(kiosk_id, pan, expires)
@@ -149,7 +200,24 @@ class CardIssuer:
                     "amount": f"{account.balance:.2f}",
                     "currency": account.currency,
                 }
+            if payment is not None:
+                account.balance -= payment[0]
+                self._holds[payment[2]] = _Hold(pan, payment[0], dict(reply))
             return 200, reply
+
+    def apply_transaction(self, txn_type: str, txn_id: str, details: dict[str, Any]) -> None:
+        """Called once per transaction the core accepted: captures or releases a payment hold."""
+        with self._lock:
+            if txn_type == "card_payment":
+                hold = self._holds.get(txn_id)
+                if hold is not None and hold.state == "held":
+                    hold.state = "captured"
+            elif txn_type == "reversal":
+                original = details.get("original_txn_id")
+                hold = self._holds.get(original) if isinstance(original, str) else None
+                if hold is not None and hold.state == "held":
+                    hold.state = "reversed"
+                    self._accounts[hold.pan].balance += hold.amount
 
     @staticmethod
     def _declined(reason: str, tries_left: int | None, *, retain: bool = False) -> dict[str, Any]:

@@ -125,7 +125,10 @@ _SCHEMAS: dict[str, Any] = {
             "created_at": {"type": "string", "example": "2026-11-23T08:15:00Z"},
             "amount": {"type": "string", "pattern": AMOUNT},
             "currency": {"type": "string", "pattern": "^[A-Z]{3}$"},
-            "tender": {"type": "object", "description": "cash: notes; card: masked PAN"},
+            "tender": {
+                "type": "object",
+                "description": "cash: notes; card: masked_pan and auth_code (never a full PAN)",
+            },
             "details": {"type": "object"},
         },
     },
@@ -386,6 +389,66 @@ _SCHEMAS["SeqReport"] = {
             },
         },
     },
+}
+
+# Card payments (issue 4): the hold placed by a payment authorization is captured by the
+# `card_payment` transaction with the same txn_id and released by a `reversal` whose
+# details.original_txn_id names it; each applies once (a repeated reversal refunds nothing).
+_SCHEMAS["CardAuthorizeRequest"] = {
+    "type": "object",
+    "required": ["track2", "pan_sequence", "pin_block", "purpose"],
+    "properties": {
+        "track2": {"type": "string", "description": "track-2 equivalent data (tag 57), D as '='"},
+        "pan_sequence": {"type": "string", "nullable": True},
+        "pin_block": {"type": "string", "description": "hex, under this kiosk's PIN key"},
+        "pin_format": {"type": "string", "enum": ["iso0", "iso4"]},
+        "purpose": {"type": "string", "enum": ["balance", "statement", "payment"]},
+        "amount": {
+            "allOf": [_ref("Money")],
+            "description": "payment only: the amount to hold (declined INSUFFICIENT_FUNDS)",
+        },
+        "txn_id": {
+            "type": "string",
+            "pattern": UUID,
+            "description": "payment only: the kiosk's txn id; the same id asked again gets the "
+            "same answer and never a second hold. The card_payment transaction reuses it; a "
+            "reversal names it in details.original_txn_id.",
+        },
+    },
+}
+_SCHEMAS["CardAuthorizeReply"] = {
+    "type": "object",
+    "required": ["approved", "retain_card"],
+    "properties": {
+        "approved": {"type": "boolean"},
+        "auth_code": {"type": "string", "nullable": True},
+        "session_token": {"type": "string", "nullable": True},
+        "tries_left": {"type": "integer", "nullable": True},
+        "retain_card": {"type": "boolean"},
+        "balance": _ref("Money"),
+        "reason": {
+            "type": "string",
+            "description": "when declined: WRONG_PIN, PIN_TRIES_EXCEEDED, INSUFFICIENT_FUNDS, "
+            "EXPIRED_CARD, INVALID_CARD, UNKNOWN_CARD",
+        },
+    },
+}
+_DOCUMENT["paths"]["/v1/cards/authorize"] = {
+    "post": {
+        "operationId": "authorizeCard",
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": _ref("CardAuthorizeRequest")}},
+        },
+        "responses": {
+            "200": _json(_ref("CardAuthorizeReply"), "the issuer's answer (declines are 200)"),
+            "400": _error("MALFORMED_JSON or VALIDATION_FAILED"),
+            "403": _error("NO_PIN_KEY: no PIN key is shared with this kiosk"),
+            "411": _error("Content-Length missing"),
+            "413": _error("body over 1 MiB"),
+            **_AUTH_ERRORS,
+        },
+    }
 }
 
 

@@ -199,7 +199,10 @@ class CoreServer:
             txn_id = raw.get("txn_id") if isinstance(raw, dict) else None
             txn_id = txn_id if isinstance(txn_id, str) and len(txn_id) <= 64 else None
             return TxnResult(txn_id, "rejected", error_code=exc.code, error_message=exc.message)
-        return self._store.record(txn, self._clock.now())
+        result = self._store.record(txn, self._clock.now())
+        if result.status == "accepted":  # card holds: captured or released once (cards.py)
+            self._cards.apply_transaction(txn.type, txn.txn_id, txn.details)
+        return result
 
     def _reconciliation(self, kiosk_id: str, params: dict[str, str]) -> Reply:
         day_text = _param(params, "date", _DATE)

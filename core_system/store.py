@@ -107,6 +107,17 @@ class HeartbeatRow(CoreBase):
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
 
 
+class TelemetryRow(CoreBase):
+    """The last telemetry message per kiosk and kind ("heartbeat", ...): a reconciliation
+    report posted after it does not hide the kiosk's last device heartbeat."""
+
+    __tablename__ = "telemetry_last"
+    kiosk_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32), primary_key=True)
+    received_at: Mapped[datetime] = mapped_column(DateTime)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
 @dataclass(frozen=True)
 class TxnResult:
     """One item of the POST /v1/transactions reply."""
@@ -259,10 +270,10 @@ class Store:
             return TxnResult(txn.txn_id, "accepted", row.core_ref)
 
     def _apply_bill_payment(self, s: Session, txn: ValidTxn) -> None:
-        """A bill_payment naming `details.bill_id` pays that bill. A bill already paid by
+        """A bill_payment (or card_payment) naming `details.bill_id` pays that bill. A bill paid by
         another transaction still accepts the payment (the money moved at the kiosk; the
         back office credits it), so only unknown or mismatching bills are rejected."""
-        if txn.type != "bill_payment" or "bill_id" not in txn.details:
+        if txn.type not in ("bill_payment", "card_payment") or "bill_id" not in txn.details:
             return
         bill_id = txn.details["bill_id"]
         bill = s.get(BillRow, bill_id) if isinstance(bill_id, str) else None
@@ -364,6 +375,20 @@ class Store:
                 s.add(HeartbeatRow(kiosk_id=kiosk_id, received_at=naive, payload=payload))
             else:
                 row.received_at, row.payload = naive, payload
+            kind = str(payload.get("kind") or "other")[:32]
+            last = s.get(TelemetryRow, (kiosk_id, kind))
+            if last is None:
+                row_kind = TelemetryRow(kiosk_id=kiosk_id, kind=kind, received_at=naive)
+                row_kind.payload = payload
+                s.add(row_kind)
+            else:
+                last.received_at, last.payload = naive, payload
+
+    def last_telemetry(self, kiosk_id: str, kind: str) -> dict[str, Any] | None:
+        """The last message of that kind ("heartbeat": the kiosk's health snapshot)."""
+        with self._sessions() as s:
+            row = s.get(TelemetryRow, (kiosk_id, kind))
+            return None if row is None else dict(row.payload)
 
     def last_heartbeat(self, kiosk_id: str) -> dict[str, Any] | None:
         with self._sessions() as s:

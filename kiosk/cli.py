@@ -17,9 +17,11 @@ from typing import TYPE_CHECKING
 from drivers.coin.cctalk_emulator_cli import register as register_cctalk_emulator
 from kiosk import __version__
 from kiosk.cli_card import register_card_commands
+from kiosk.cli_diag import register as register_diag_commands
 from kiosk.cli_journal import register as register_journal_commands
 from kiosk.cli_queue import register as register_queue_commands
 from kiosk.errors import KioskError
+from kiosk.technician.entry_cli import register as register_technician_commands
 
 if TYPE_CHECKING:
     from kiosk.demo_env import DemoEnvironment
@@ -110,6 +112,8 @@ def build_parser() -> argparse.ArgumentParser:
     register_cctalk_emulator(emulators)
     register_queue_commands(commands)
     register_journal_commands(commands)
+    register_diag_commands(commands)
+    register_technician_commands(commands)
     register_card_commands(commands, emulators)
     return parser
 
@@ -138,7 +142,7 @@ def _demo(args: argparse.Namespace) -> int:
     headless = args.headless or not _has_display()
     if headless:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    env = start_demo(args.out, language=args.language)
+    env = start_demo(args.out, language=args.language, cards=True)  # cards when pcscd can run
     try:
         if headless:
             return _headless_demo(env)

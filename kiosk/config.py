@@ -15,9 +15,11 @@ from pathlib import Path
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from kiosk.card_config import card_devices
 from kiosk.errors import ConfigError
 from kiosk.i18n import LANGUAGES
 from kiosk.money import MINOR_DIGITS
+from kiosk.technician.entry_config import TechnicianSettings, parse_technician
 from kiosk.voice_mode import VoiceConfig
 
 T = TypeVar("T")
@@ -77,6 +79,12 @@ class QueueConfig:
 
 
 @dataclass(frozen=True)
+class TelemetryConfig:
+    interval_s: float = 60.0  # heartbeat to the core's /v1/telemetry (fire-and-forget)
+    refresh_s: float = 5.0  # local service-state refresh: attract banner, menu gating
+
+
+@dataclass(frozen=True)
 class KioskConfig:
     kiosk_id: str
     currency: str
@@ -90,6 +98,8 @@ class KioskConfig:
     timezone: str = "Asia/Shanghai"  # for what customers read; records stay in UTC
     voice: VoiceConfig = VoiceConfig()
     journal_key: bytes = field(default=b"", repr=False)  # seals the journal (from the environment)
+    telemetry: TelemetryConfig = TelemetryConfig()
+    technician: TechnicianSettings = field(default_factory=TechnicianSettings, repr=False)
 
     @property
     def database_url(self) -> str:
@@ -135,13 +145,15 @@ def parse_config(raw: dict[str, Any], env: dict[str, str] | os._Environ[str]) ->
         data_dir=data_dir,
         default_language=language,
         core=_core(_table(raw, "core"), env),
-        devices=_devices(_table(raw, "devices")),
+        devices=_devices(_table(raw, "devices")) | _card_devices(_table(raw, "devices"), env),
         screen=_screen(raw.get("screen", {})),
         timeouts=_numbers(raw.get("timeouts", {}), "timeouts", TimeoutConfig),
         queue=_queue(raw.get("queue", {})),
         timezone=timezone,
         voice=_voice(raw.get("voice", {})),
         journal_key=_journal_key(raw.get("journal", {}), env),
+        telemetry=_numbers(raw.get("telemetry", {}), "telemetry", TelemetryConfig),
+        technician=parse_technician(raw.get("technician", {}), env),
     )
 
 
@@ -213,11 +225,34 @@ def _devices(table: dict[str, Any]) -> dict[str, DeviceConfig]:
     jack = table.get("headphone")  # optional: without it there is no voice mode
     if jack is not None:
         if not isinstance(jack, dict):
-            raise ConfigError("devices.headphone", 'a table with backend = "evdev" or "emulated"')
+            raise ConfigError(
+                "devices.headphone", 'a table with backend = "evdev", "alsa" or "emulated"'
+            )
         backend = _get(jack, "devices.headphone.backend", str, "a backend id")
         options = {k: v for k, v in jack.items() if k != "backend"}
         devices["headphone"] = DeviceConfig(kind="headphone", backend=backend, options=options)
+    switch = table.get("operator_switch")  # optional: the cabinet's maintenance key switch
+    if switch is not None:
+        if not isinstance(switch, dict):
+            raise ConfigError("devices.operator_switch", 'a table with backend = "emulated"')
+        backend = _get(switch, "devices.operator_switch.backend", str, "a backend id")
+        options = {k: v for k, v in switch.items() if k != "backend"}
+        devices["operator_switch"] = DeviceConfig("operator_switch", backend, options)
+    ic = table.get("ic_card_reader")  # optional: the prepaid-card reader for IC-card recharge
+    if ic is not None:
+        if not isinstance(ic, dict):
+            raise ConfigError("devices.ic_card_reader", 'a table with backend = "pcsc"')
+        backend = _get(ic, "devices.ic_card_reader.backend", str, "a backend id")
+        _get(ic, "devices.ic_card_reader.reader", str, "a reader name pattern")
+        options = {k: v for k, v in ic.items() if k != "backend"}
+        devices["ic_card_reader"] = DeviceConfig("ic_card_reader", backend, options)
     return devices
+
+
+def _card_devices(table: dict[str, Any], env: Any) -> dict[str, DeviceConfig]:
+    """[devices.card_reader] + [devices.pinpad], validated in kiosk/card_config.py."""
+    checked = card_devices(table, env).items()
+    return {kind: DeviceConfig(kind, backend, options) for kind, (backend, options) in checked}
 
 
 def _voice(table: Any) -> VoiceConfig:
@@ -237,7 +272,17 @@ def _voice(table: Any) -> VoiceConfig:
         keypad_debounce_s=float(
             _get(table, "voice.keypad_debounce_s", float, "seconds, e.g. 0.08", 0.0)
         ),
+        engine=_speech_engine(table),
     )
+
+
+def _speech_engine(table: dict[str, Any]) -> str:
+    """Which speech engine to try first; the rest follow in kiosk/speech/select.py's order."""
+    names = ("auto", "espeak", "dispatcher", "qt", "null")
+    engine = _get(table, "voice.engine", str, " or ".join(names), "auto")
+    if engine not in names:
+        raise ConfigError("voice.engine", " or ".join(names), engine)
+    return engine
 
 
 def _screen(table: Any) -> ScreenConfig:

@@ -20,7 +20,7 @@ debs=(tzdata alsa-utils pcscd vsmartcard-vpcd libpcsclite-dev swig espeak-ng sox
       libegl1 libgl1 libxkbcommon0 libfontconfig1 libdbus-1-3 libglib2.0-0 make postgresql
       libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0 libxcb-xkb1
       libxkbcommon-x11-0 libxcb-shape0 libxcb-randr0 libxcb-xinerama0
-      libusb-1.0-0)
+      libusb-1.0-0 speech-dispatcher speech-dispatcher-espeak-ng)
 
 missing=()
 for p in "${debs[@]}"; do

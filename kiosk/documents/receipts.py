@@ -21,6 +21,7 @@ class PaymentData:
     prepayment: str = ""  # "" when the customer paid exactly
     tender: str = "cash"  # cash | card
     masked_pan: str = ""  # card tender only, already masked
+    auth_code: str = ""  # card tender only: the issuer's approval code
 
 
 @dataclass(frozen=True)
@@ -57,9 +58,14 @@ def _doc(kind: str, data: object, blocks: list[Block], reference: str) -> Docume
     return Document(kind=kind, reference=reference, blocks=tuple(blocks), source=asdict(data))
 
 
-def _tender(ctx: DocContext, tender: str, masked_pan: str, amount: str) -> list[Block]:
+def _tender(
+    ctx: DocContext, tender: str, masked_pan: str, amount: str, auth_code: str = ""
+) -> list[Block]:
     if tender == "card":
-        return [Columns(ctx.t("doc_card"), masked_pan), Columns(ctx.t("doc_card_paid"), amount)]
+        blocks = [Columns(ctx.t("doc_card"), masked_pan), Columns(ctx.t("doc_card_paid"), amount)]
+        if auth_code:
+            blocks.append(Columns(ctx.t("doc_auth_code"), auth_code))
+        return blocks
     return [Columns(ctx.t("receipt_cash"), amount)]
 
 
@@ -71,7 +77,7 @@ def payment_receipt(ctx: DocContext, d: PaymentData) -> Document:
         Columns(ctx.t("receipt_bill"), d.bill_id),
         Columns(ctx.t("bill_period"), d.period),
         Columns(ctx.t("bill_amount_due"), d.amount_due),
-        *_tender(ctx, d.tender, d.masked_pan, d.paid),
+        *_tender(ctx, d.tender, d.masked_pan, d.paid, d.auth_code),
     ]
     if d.prepayment:
         blocks.append(Columns(ctx.t("receipt_prepayment"), d.prepayment))

@@ -14,22 +14,29 @@ from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
 from drivers.cash.base import AcceptorStateChanged, NoteCredited, NoteInEscrow, NoteReturned
+from drivers.coin.base import CoinCredited
 from kiosk import offline_policy
 from kiosk.billing import Bill, Biller
+from kiosk.card_handling import CardHandler
 from kiosk.clock import Clock
 from kiosk.config import TimeoutConfig
 from kiosk.events import CustomerTouched, KeyPressed
 from kiosk.i18n import Catalog
+from kiosk.journeys.bill_payment_card import CardPaySteps
+from kiosk.journeys.bill_payment_card_ports import PaymentCorePort
 from kiosk.journeys.bill_payment_cash import CashSteps
+from kiosk.journeys.bill_payment_coins import CoinSteps
 from kiosk.journeys.bill_payment_pay import PaymentSteps
 from kiosk.journeys.bill_payment_screens import build_screen
 from kiosk.journeys.bill_payment_states import (
+    CARD_STATES,
     CUSTOMER_STATES,
     MAX_ACCOUNT_DIGITS,
     MAX_CHOICES,
     TRANSITIONS,
     State,
 )
+from kiosk.journeys.card_ports import CardPort, PinPort
 from kiosk.journeys.ports import (
     BillLookup,
     BillLookupFailed,
@@ -59,7 +66,7 @@ class TransitionError(RuntimeError):
     """A programming error: the code tried a move the transition table forbids."""
 
 
-class BillPaymentJourney(CashSteps, PaymentSteps):
+class BillPaymentJourney(CashSteps, CoinSteps, PaymentSteps, CardPaySteps):
     def __init__(
         self,
         *,
@@ -77,6 +84,10 @@ class BillPaymentJourney(CashSteps, PaymentSteps):
         timezone: str = "Asia/Shanghai",
         online: Callable[[], bool] | None = None,
         overpay_consent: bool = False,
+        card_reader: CardPort | None = None,
+        pinpad: PinPort | None = None,
+        card_core: PaymentCorePort | None = None,
+        card_handler: CardHandler | Callable[[], CardHandler | None] | None = None,
     ) -> None:
         self.kiosk_id = kiosk_id
         self.timezone = ZoneInfo(timezone)
@@ -101,6 +112,7 @@ class BillPaymentJourney(CashSteps, PaymentSteps):
         self._deadline: float | None = None
         self._timeout_s = 0.0
         self.timeout_factor = 1.0  # set by voice mode (config voice.timeout_factor)
+        self._init_card(card_reader, pinpad, card_core, card_handler)  # all None: cash only
 
     # ----------------------------------------------------------------- queries
 
@@ -154,6 +166,8 @@ class BillPaymentJourney(CashSteps, PaymentSteps):
     # ----------------------------------------------------------------- events
 
     def handle(self, event: object) -> None:
+        if self._on_card_event(event):
+            return
         match event:
             case KeyPressed(key=key):
                 self._on_key(key)
@@ -168,6 +182,8 @@ class BillPaymentJourney(CashSteps, PaymentSteps):
                 self._on_returned(event)
             case AcceptorStateChanged():
                 self._on_acceptor_state(event)
+            case CoinCredited():
+                self._on_coin(event)
             case BillsFetched() | BillLookupFailed():
                 self._on_lookup(event)
             case PrintFinished():
@@ -178,6 +194,7 @@ class BillPaymentJourney(CashSteps, PaymentSteps):
                 log.debug("journey ignores %r", event)
 
     def tick(self) -> None:
+        self._tick_card()
         if self._deadline is not None and self.clock.monotonic() >= self._deadline:
             self._deadline = None
             self._on_timeout()
@@ -217,6 +234,7 @@ class BillPaymentJourney(CashSteps, PaymentSteps):
             State.CREDITED: self._key_result,
             State.NOTICE: self._key_notice,
             State.PRINTER_WARNING: self._key_printer_warning,
+            **dict.fromkeys(CARD_STATES, self._key_card),
         }.get(s)
         if handler is not None:
             handler(key)
@@ -283,6 +301,8 @@ class BillPaymentJourney(CashSteps, PaymentSteps):
     def _key_bill(self, key: Key) -> None:
         if key is Key.CANCEL:
             self._to_attract()
+        elif key is Key.D2 and self.card_wired():
+            self._choose_card()
         elif key in (Key.ENTER, Key.D1):
             if not self._cash.available():
                 self._notice("cash_unavailable", State.ATTRACT)
@@ -300,7 +320,7 @@ class BillPaymentJourney(CashSteps, PaymentSteps):
         if key is Key.CANCEL:
             self._to_attract()
         elif key in (Key.ENTER, Key.D1):
-            self._open_cash_session()
+            self._open_card_session() if self.paying_by_card else self._open_cash_session()
 
     def _key_insert(self, key: Key) -> None:
         session = self.session
@@ -416,5 +436,7 @@ class BillPaymentJourney(CashSteps, PaymentSteps):
             self._go(State.THANK_YOU, self.timeouts.result)
         elif s is State.NOTICE:
             self._leave_notice()
+        elif s in CARD_STATES:
+            self._card_timeout()
         elif s is not State.ATTRACT:
             self._to_attract()

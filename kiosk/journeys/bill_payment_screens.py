@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from kiosk.journeys import bill_payment_card_screens as card_screens
 from kiosk.journeys.bill_payment_states import CUSTOMER_STATES, MAX_ACCOUNT_DIGITS, State
 from kiosk.money import Money
 from kiosk.screen_model import AmountLine, Choice, InputField, ScreenModel, Tone
@@ -40,7 +41,8 @@ def build_screen(journey: BillPaymentJourney) -> ScreenModel:
     message_id = journey.session.message_id
     if message_id and journey.state is not State.NOTICE:
         extras["message"] = t(lang, message_id)
-        extras["tone"] = Tone.ERROR if message_id in ERROR_MESSAGES else Tone.WARNING
+        errors = ERROR_MESSAGES | card_screens.ERROR_MESSAGES
+        extras["tone"] = Tone.ERROR if message_id in errors else Tone.WARNING
     left = journey.seconds_left()
     if journey.state in CUSTOMER_STATES and left is not None and left <= journey.timeouts.warning:
         extras["countdown"] = math.ceil(left)
@@ -155,9 +157,10 @@ def _bill_details(j: BillPaymentJourney) -> ScreenModel:
             f"{_t(j, 'bill_holder')}: {bill.holder}",
             f"{_t(j, 'bill_period')}: {bill.period}",
             f"{_t(j, 'bill_due_date')}: {bill.due_date.isoformat()}",
+            *card_screens.bill_notes(j),
         ),
         amounts=(AmountLine(_t(j, "bill_amount_due"), bill.amount_due.display(), emphasis=True),),
-        choices=(Choice("1", _t(j, "bill_pay_cash")),),
+        choices=(Choice("1", _t(j, "bill_pay_cash")), *card_screens.bill_choices(j)),
         enter_label=_t(j, "bill_pay_cash"),
         cancel_label=_t(j, "cancel"),
         private=True,
@@ -256,7 +259,6 @@ def _printer_warning(j: BillPaymentJourney) -> ScreenModel:
 
 def _thank_you(j: BillPaymentJourney) -> ScreenModel:
     s = j.session
-    assert s.cash is not None
     body = [f"{_t(j, 'reference')}: {s.reference}", _receipt_line(j, "thanks_receipt")]
     title = "thanks_title"
     if not s.synced:
@@ -266,7 +268,7 @@ def _thank_you(j: BillPaymentJourney) -> ScreenModel:
         j,
         title,
         body=tuple(body),
-        amounts=(AmountLine(_t(j, "receipt_total"), s.cash.total.display(), emphasis=True),),
+        amounts=(AmountLine(_t(j, "receipt_total"), j.paid_total().display(), emphasis=True),),
         tone=Tone.SUCCESS,
         enter_label=_t(j, "back_to_start"),
         qr=_receipt_qr(j),
@@ -321,4 +323,5 @@ _BUILDERS: dict[str, Callable[[BillPaymentJourney], ScreenModel]] = {
     "credited": _credited,
     "notice": _notice,
     "printer_warning": _printer_warning,
+    **card_screens.CARD_BUILDERS,
 }

@@ -22,6 +22,14 @@ class State(str, Enum):
     CREDITED = "credited"
     NOTICE = "notice"
     PRINTER_WARNING = "printer_warning"  # before any money: no paper receipt possible
+    # Paying by card (kiosk/journeys/bill_payment_card.py)
+    CARD_INSERT = "card_insert"
+    CARD_READING = "card_reading"
+    CARD_CHOOSE_APP = "card_choose_app"
+    CARD_PIN = "card_pin"
+    CARD_AUTHORIZING = "card_authorizing"
+    CARD_TAKE = "card_take"
+    CARD_RETAINED = "card_retained"
 
 
 S = State
@@ -31,8 +39,10 @@ TRANSITIONS: dict[State, frozenset[State]] = {
     S.CHOOSE_BILLER: frozenset({S.ENTER_ACCOUNT, S.ATTRACT, S.NOTICE}),
     S.ENTER_ACCOUNT: frozenset({S.FETCHING_BILL, S.CHOOSE_BILLER, S.ATTRACT}),
     S.FETCHING_BILL: frozenset({S.BILL_DETAILS, S.NOTICE, S.ATTRACT}),
-    S.BILL_DETAILS: frozenset({S.INSERT_CASH, S.ATTRACT, S.NOTICE, S.PRINTER_WARNING}),
-    S.PRINTER_WARNING: frozenset({S.INSERT_CASH, S.ATTRACT, S.NOTICE}),
+    S.BILL_DETAILS: frozenset(
+        {S.INSERT_CASH, S.ATTRACT, S.NOTICE, S.PRINTER_WARNING, S.CARD_INSERT}
+    ),
+    S.PRINTER_WARNING: frozenset({S.INSERT_CASH, S.ATTRACT, S.NOTICE, S.CARD_INSERT}),
     S.INSERT_CASH: frozenset(
         {S.CONFIRM, S.SETTLING_CASH, S.PRINTING_CREDIT_SLIP, S.ATTRACT, S.NOTICE}
     ),
@@ -43,6 +53,18 @@ TRANSITIONS: dict[State, frozenset[State]] = {
     S.THANK_YOU: frozenset({S.ATTRACT}),
     S.PRINTING_CREDIT_SLIP: frozenset({S.CREDITED}),
     S.CREDITED: frozenset({S.ATTRACT}),
+    S.CARD_INSERT: frozenset({S.CARD_READING, S.BILL_DETAILS, S.ATTRACT}),
+    S.CARD_READING: frozenset(
+        {S.CARD_CHOOSE_APP, S.CARD_PIN, S.CARD_TAKE, S.BILL_DETAILS, S.ATTRACT}
+    ),
+    S.CARD_CHOOSE_APP: frozenset({S.CARD_READING, S.CARD_TAKE, S.BILL_DETAILS, S.ATTRACT}),
+    S.CARD_PIN: frozenset({S.CARD_AUTHORIZING, S.CARD_TAKE, S.BILL_DETAILS, S.ATTRACT}),
+    # card pulled while the bank decides: a payment prints at once, a decline goes to the bill
+    S.CARD_AUTHORIZING: frozenset(
+        {S.CARD_PIN, S.CARD_TAKE, S.CARD_RETAINED, S.PRINTING_RECEIPT, S.BILL_DETAILS}
+    ),
+    S.CARD_TAKE: frozenset({S.CARD_RETAINED, S.PRINTING_RECEIPT, S.BILL_DETAILS, S.ATTRACT}),
+    S.CARD_RETAINED: frozenset({S.PRINTING_RECEIPT, S.BILL_DETAILS, S.ATTRACT}),
     S.NOTICE: frozenset(set(State) - {S.NOTICE}),
 }
 
@@ -56,7 +78,11 @@ CUSTOMER_STATES = frozenset(
         S.PRINTER_WARNING,
         S.INSERT_CASH,
         S.CONFIRM,
+        S.CARD_INSERT,
+        S.CARD_CHOOSE_APP,
+        S.CARD_PIN,
     }
 )
+CARD_STATES = frozenset(s for s in State if s.value.startswith("card_"))
 MAX_ACCOUNT_DIGITS = 20
 MAX_CHOICES = 6

@@ -10,11 +10,13 @@ look-up, sync) go to every service, each of which recognises only its own reques
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from enum import Enum
 from typing import Protocol
 
 from drivers.cash.base import AcceptorStateChanged, NoteCredited, NoteInEscrow, NoteReturned
+from drivers.coin.base import CoinCredited
 from kiosk.clock import Clock
 from kiosk.config import TimeoutConfig
 from kiosk.events import CustomerTouched, KeyPressed
@@ -22,7 +24,7 @@ from kiosk.i18n import Catalog
 from kiosk.keys import Key
 from kiosk.screen_model import Choice, ScreenModel, Tone
 
-CASH_EVENTS = (NoteInEscrow, NoteCredited, NoteReturned, AcceptorStateChanged)
+CASH_EVENTS = (NoteInEscrow, NoteCredited, NoteReturned, AcceptorStateChanged, CoinCredited)
 MAX_SERVICES = 6
 
 
@@ -80,6 +82,8 @@ class KioskSession:
         clock: Clock,
         timeouts: TimeoutConfig,
         default_language: str,
+        service_gate: Callable[[str], bool] | None = None,  # menu label id -> offered now?
+        service_notice: Callable[[str], str] | None = None,  # lang -> degraded-service line
     ) -> None:
         self.entries = entries[:MAX_SERVICES]
         self._fallback = fallback
@@ -87,6 +91,8 @@ class KioskSession:
         self.clock = clock
         self.timeouts = timeouts
         self.default_language = default_language
+        self._gate = service_gate or (lambda label_id: True)
+        self._notice = service_notice or (lambda lang: "")
         self.lang = default_language
         self.state = SessionState.ATTRACT
         self.active: Service | None = None
@@ -116,7 +122,7 @@ class KioskSession:
         )
 
     def _offered(self) -> list[MenuEntry]:
-        return [entry for entry in self.entries if entry.service.available()]
+        return [e for e in self.entries if self._gate(e.label_id) and e.service.available()]
 
     # ------------------------------------------------------------------ events and time
 
@@ -124,7 +130,10 @@ class KioskSession:
         if isinstance(event, KeyPressed | CustomerTouched):
             self._on_input(event)
         elif isinstance(event, CASH_EVENTS):
-            (self.active or self._fallback).handle(event)
+            # a service that takes no cash (reprint, balance) ignores notes and coins, so the
+            # fallback journey books or returns them: money is never dropped unseen
+            takes_cash = self.active is not None and getattr(self.active, "takes_cash", False)
+            (self.active if takes_cash else self._fallback).handle(event)
         else:  # print, look-up and sync results: each service recognises its own ids
             for service in {id(e.service): e.service for e in self.entries}.values():
                 service.handle(event)
@@ -236,6 +245,8 @@ class KioskSession:
             lang=lang,
             title=t(lang, "attract_title"),
             body=(t(other, "attract_title"), t(lang, "attract_body"), t(other, "attract_body")),
+            message=" / ".join(n for n in (self._notice(lang), self._notice(other)) if n),
+            tone=Tone.WARNING if self._notice(lang) else Tone.INFO,
         )
 
     def _with_countdown(self, model: ScreenModel) -> ScreenModel:

@@ -20,6 +20,8 @@ CUSTOMER_TOPUP_STATES = (TopupState.CHOOSE, TopupState.ENTER_NUMBER, TopupState.
 
 
 class TopupService:
+    takes_cash = True  # notes and coins go to this journey while it is open
+
     def __init__(
         self, factory: Callable[[str], TopupJourney], available: Callable[[], bool]
     ) -> None:

@@ -3,7 +3,9 @@
 The Qt shell calls `pump()` from a timer on the GUI thread; the headless demo calls it from its
 own loop. Keys may be pressed from any thread: they travel through the bus like device events.
 Voice mode (when wired) sees keys and screens first: speech keys never reach the journey, and
-every new screen is spoken.
+every new screen is spoken. In the running kiosk the journey is the TechnicianRouter, which
+wraps the customer session and hands the screen to technician entry or maintenance mode only
+at a safe point (kiosk/technician/mode_router.py).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from kiosk.journeys.bill_payment import BillPaymentJourney
 from kiosk.journeys.kiosk_session import KioskSession
 from kiosk.keys import Key
 from kiosk.screen_model import ScreenModel
+from kiosk.technician.mode_router import TechnicianRouter
 from kiosk.voice_mode import VoiceMode
 
 
@@ -21,7 +24,7 @@ class JourneyController:
     def __init__(
         self,
         bus: EventBus,
-        journey: BillPaymentJourney | KioskSession,
+        journey: BillPaymentJourney | KioskSession | TechnicianRouter,
         voice: VoiceMode | None = None,
         *,
         debounce_s: float = 0.0,

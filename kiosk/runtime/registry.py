@@ -12,15 +12,20 @@ from pathlib import Path
 from typing import Any
 
 from drivers.base import EventSink
+from drivers.card_reader.pcsc import PcscCardReader
 from drivers.cash.essp_driver import EsspAcceptor
 from drivers.cash.essp_emulator import EsspEmulator
 from drivers.coin.cctalk_driver import CcTalkCoinAcceptor
 from drivers.coin.cctalk_emulator import CcTalkEmulator
+from drivers.pinpad.base import PinFormat
+from drivers.pinpad.emulated import EmulatedPinPad, PinKey
 from drivers.printer.base import PrinterCapabilities
 from drivers.printer.emulator import PrinterEmulator
 from drivers.printer.escpos_printer import EscposPrinter
 from drivers.printer.links import FileLink, NetworkLink, PrinterLink, SerialLink, UsbLink
 from drivers.sensors.headphone import EmulatedHeadphoneJack, EvdevHeadphoneJack
+from drivers.sensors.headphone_alsa import AlsaHeadphoneJack
+from drivers.sensors.operator_switch import EmulatedOperatorSwitch
 from kiosk.config import DeviceConfig
 from kiosk.errors import ConfigError
 
@@ -116,6 +121,12 @@ def _cctalk_emulated(config: DeviceConfig, ctx: DeviceContext) -> BuiltDevice:
     return BuiltDevice(acceptor, emulator=emulator, closers=[emulator.stop, acceptor.close])
 
 
+def _ic_card_pcsc(config: DeviceConfig, ctx: DeviceContext) -> BuiltDevice:
+    """The prepaid-card (IC-card recharge) reader: its own PC/SC reader, started by the kiosk."""
+    reader = PcscCardReader("ic_card", _option(config, "reader", str), ctx.on_event)
+    return BuiltDevice(reader, closers=[reader.stop])
+
+
 def _capabilities(config: DeviceConfig) -> PrinterCapabilities:
     """The printer profile: paper width in dots and columns, cutter, native QR, code page."""
     try:
@@ -180,10 +191,50 @@ def _headphone_evdev(config: DeviceConfig, ctx: DeviceContext) -> BuiltDevice:
     return BuiltDevice(jack, closers=[jack.close])
 
 
+def _headphone_alsa(config: DeviceConfig, ctx: DeviceContext) -> BuiltDevice:
+    """The codec's "Headphone Jack" control, polled with amixer (drivers/sensors/headphone_alsa)."""
+    card = config.options.get("card", "0")  # an index (0) or the card's id ("PCH")
+    if isinstance(card, int) and not isinstance(card, bool):
+        card = str(card)
+    jack = AlsaHeadphoneJack(
+        "headphone",
+        _option(config, "card", str, "0") if not isinstance(card, str) else card,
+        ctx.on_event,
+        control=_option(config, "control", str, "Headphone Jack"),
+        poll_interval=_option(config, "poll_interval", float, 0.25),
+    )
+    return BuiltDevice(jack, closers=[jack.close])
+
+
 def _headphone_emulated(config: DeviceConfig, ctx: DeviceContext) -> BuiltDevice:
     """The demo's jack: the demo panel plugs and unplugs it."""
     jack = EmulatedHeadphoneJack("headphone", ctx.on_event)
     return BuiltDevice(jack, emulator=jack, closers=[jack.close])
+
+
+def _card_reader_pcsc(config: DeviceConfig, ctx: DeviceContext) -> BuiltDevice:
+    """The PC/SC reader (options checked in kiosk/card_config.py); started by the kiosk."""
+    reader = PcscCardReader(
+        "card_reader",
+        _option(config, "reader", str),
+        ctx.on_event,
+        wait_ms=_option(config, "wait_ms", int, 50),
+        retry_s=_option(config, "retry_s", float, 0.5),
+    )
+    return BuiltDevice(reader, closers=[reader.stop])
+
+
+def _pinpad_emulated(config: DeviceConfig, ctx: DeviceContext) -> BuiltDevice:
+    """The pad fed by the on-screen keypad; its key was resolved from env/file at load time."""
+    pin_format = PinFormat(_option(config, "pin_format", str, "iso0"))
+    key = PinKey(config.options["key"].reveal(), pin_format)
+    return BuiltDevice(EmulatedPinPad("pinpad", key, ctx.on_event))
+
+
+def _operator_switch_emulated(config: DeviceConfig, ctx: DeviceContext) -> BuiltDevice:
+    """The demo's and training's cabinet key switch: turned by the demo panel or a test."""
+    switch = EmulatedOperatorSwitch("operator_switch", ctx.on_event)
+    return BuiltDevice(switch, emulator=switch, closers=[switch.close])
 
 
 def default_registry() -> DeviceRegistry:
@@ -192,11 +243,16 @@ def default_registry() -> DeviceRegistry:
     registry.register("cash", "essp-emulated", _essp_emulated)
     registry.register("coin", "cctalk", _cctalk)
     registry.register("coin", "cctalk-emulated", _cctalk_emulated)
+    registry.register("ic_card_reader", "pcsc", _ic_card_pcsc)
     registry.register("printer", "escpos-serial", _escpos_serial)
     registry.register("printer", "escpos-network", _escpos_network)
     registry.register("printer", "escpos-usb", _escpos_usb)
     registry.register("printer", "escpos-file", _escpos_file)
     registry.register("printer", "escpos-emulated", _escpos_emulated)
     registry.register("headphone", "evdev", _headphone_evdev)
+    registry.register("headphone", "alsa", _headphone_alsa)
     registry.register("headphone", "emulated", _headphone_emulated)
+    registry.register("operator_switch", "emulated", _operator_switch_emulated)
+    registry.register("card_reader", "pcsc", _card_reader_pcsc)
+    registry.register("pinpad", "emulated", _pinpad_emulated)
     return registry

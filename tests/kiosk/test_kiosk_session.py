@@ -5,12 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from drivers.cash.base import NoteCredited
+from drivers.coin.base import CoinCredited
 from kiosk.events import KeyPressed
 from kiosk.i18n import load_catalog
 from kiosk.journeys.bill_payment import State
 from kiosk.journeys.kiosk_session import KioskSession, MenuEntry, SessionState
 from kiosk.journeys.ports import BillsFetched
 from kiosk.keys import Key
+from kiosk.screen_model import ScreenModel
 from tests.kiosk.journey_fixtures import BILL, Rig, make_rig
 
 
@@ -56,6 +58,52 @@ def test_cash_events_between_customers_go_to_the_fallback_and_are_accounted(
     session = _session(rig)
     session.handle(NoteCredited("cash", 3, 1000, "CNY"))
     assert rig.outbox.status().pending == 1, "an unexpected note is queued and flagged"
+
+
+class CashlessService:
+    """A service that takes no cash (like reprint or balance): it records what reaches it."""
+
+    timeout_factor = 1.0
+
+    def __init__(self) -> None:
+        self.seen: list[object] = []
+        self.done = True
+
+    def begin(self, lang: str) -> None:
+        self.done = False
+
+    def handle(self, event: object) -> None:
+        self.seen.append(event)
+
+    def tick(self) -> None:
+        pass
+
+    def screen(self) -> ScreenModel:
+        return ScreenModel(screen_id="cashless", lang="en", title="Reprint")
+
+    def abandon(self) -> None:
+        self.done = True
+
+    def available(self) -> bool:
+        return True
+
+
+def test_a_coin_dropped_during_a_cashless_service_is_still_booked(tmp_path: Path) -> None:
+    rig = make_rig(tmp_path)
+    cashless = CashlessService()
+    session = KioskSession(
+        entries=(MenuEntry("service_reprint", cashless),),
+        fallback=rig.journey,
+        catalog=load_catalog(),
+        clock=rig.clock,
+        timeouts=rig.journey.timeouts,
+        default_language="zh_CN",
+    )
+    _press(session, Key.ENTER, "2", "1")
+    assert session.active is cashless
+    session.handle(CoinCredited("coin", 1, 100, "CNY", event_counter=1))
+    assert not any(isinstance(e, CoinCredited) for e in cashless.seen)
+    assert rig.outbox.status().pending == 1, "the coin is queued as a flagged deposit"
 
 
 def test_results_reach_the_active_service_and_the_menu_times_out(tmp_path: Path) -> None:
