@@ -51,7 +51,7 @@ class BalanceData:
     txn_id: str
     masked_pan: str
     available: str
-    ledger: str
+    ledger: str = ""  # "" when the issuer answers the available balance only (card inquiry)
 
 
 def _doc(kind: str, data: object, blocks: list[Block], reference: str) -> Document:
@@ -119,10 +119,9 @@ def top_up_receipt(ctx: DocContext, d: TopUpData) -> Document:
 
 def balance_slip(ctx: DocContext, d: BalanceData) -> Document:
     blocks = header(ctx, "doc_balance_title", d.reference, d.txn_id)
-    blocks += [
-        Columns(ctx.t("doc_card"), d.masked_pan),
-        Columns(ctx.t("doc_ledger_balance"), d.ledger),
-        Columns(ctx.t("doc_available"), d.available, bold=True),
-    ]
+    blocks.append(Columns(ctx.t("doc_card"), d.masked_pan))
+    if d.ledger:
+        blocks.append(Columns(ctx.t("doc_ledger_balance"), d.ledger))
+    blocks.append(Columns(ctx.t("doc_available"), d.available, bold=True))
     blocks += footer(ctx, d.reference)
     return _doc("balance", d, blocks, d.reference)

@@ -21,6 +21,7 @@ from kiosk.clock import Clock
 from kiosk.config import TimeoutConfig
 from kiosk.events import KeyPressed
 from kiosk.i18n import Catalog
+from kiosk.journeys import balance_receipt
 from kiosk.journeys import statement as statement_steps
 from kiosk.journeys.balance_states import PERIODS, READ_ERRORS, TRANSITIONS, Purpose, State
 from kiosk.journeys.card_ports import (
@@ -92,6 +93,9 @@ class CardJourney:
         self.pages = 0
         self.statement_reference = ""
         self.period: tuple[date, date] | None = None
+        self.receipt_offered = False
+        self.receipt_job = ""  # the balance receipt's print job while it is pending
+        self.receipt_message = ""
         self._deadline: float | None = None
 
     # -- plumbing --------------------------------------------------------------------------
@@ -180,6 +184,8 @@ class CardJourney:
                 self._eject("core_failed", "core_unreachable")
             case StatementFetched(request_id=rid) if rid == self.request_id:
                 statement_steps.print_statement(self, event, self._printer)
+            case PrintFinished(job_id=job) if job and job == self.receipt_job:
+                balance_receipt.finished(self, event)
             case PrintFinished(job_id=job) if job == self.request_id:
                 self._eject("statement_printed", statement_steps.printed_message(event))
 
@@ -196,12 +202,17 @@ class CardJourney:
                 self._reader.request_read(self._new_request(), self._app_aids[index])
         elif self.state is State.CHOOSE_APP and key is Key.CANCEL:
             self._eject("cancelled")
+        elif self.state is State.SHOW_BALANCE and key is Key.D1 and self.receipt_offered:
+            assert self._printer is not None
+            balance_receipt.request(self, self._printer)
         elif self.state is State.SHOW_BALANCE and key in (Key.ENTER, Key.CANCEL):
             self._eject("balance_shown")
         elif self.state is State.CHOOSE_PERIOD and key.value in PERIODS:
             statement_steps.fetch(self, self._core, PERIODS[key.value], self._new_request())
         elif self.state is State.CHOOSE_PERIOD and key is Key.CANCEL:
             self._eject("cancelled")
+        elif self.state is State.RECEIPT_DONE and key in (Key.ENTER, Key.CANCEL):
+            self._go(State.DONE)
 
     def _on_card(self, card: CardData) -> None:
         self.card = card
@@ -248,6 +259,7 @@ class CardJourney:
             self._retain("issuer_order")
         elif result.approved and self.purpose is Purpose.BALANCE:
             self._say("")
+            self.receipt_offered = balance_receipt.can_offer(self._printer)
             self._go(State.SHOW_BALANCE, self.timeouts.confirm)
         elif result.approved:
             self._say("")
@@ -264,7 +276,10 @@ class CardJourney:
     def _on_card_removed(self) -> None:
         if self.state is State.TAKE_CARD:
             self.cards.taken()
-            self._go(State.DONE)
+            if self.receipt_job or self.receipt_message:
+                balance_receipt.after_card_taken(self)
+            else:
+                self._go(State.DONE)
         elif self.state not in (State.IDLE, State.INSERT_CARD, State.DONE, State.RETAINED):
             self._pin.abort()
             self.cards.taken()
@@ -279,8 +294,10 @@ class CardJourney:
             return
         if self._deadline is None or self.clock.monotonic() < self._deadline:
             return
-        if self.state is State.INSERT_CARD or self.state is State.RETAINED:
+        if self.state in (State.INSERT_CARD, State.RETAINED, State.RECEIPT_DONE):
             self._go(State.DONE)
+        elif self.state is State.PRINTING and self.receipt_job:
+            balance_receipt.printer_silent(self)
         elif self.state in (
             State.ENTER_PIN,
             State.CHOOSE_APP,

@@ -29,6 +29,7 @@ ERRORS = frozenset(
         "core_unreachable",
         "card_wrong_pin",
         "card_statement_print_failed",
+        "card_balance_receipt_failed",
     }
 )
 
@@ -80,10 +81,12 @@ def build_screen(j: CardJourney) -> ScreenModel:
         money = Money.parse(j.auth.balance["amount"], j.auth.balance["currency"])
         amount = AmountLine(t(lang, "card_balance_available"), money.display(), emphasis=True)
         masked = j.card.masked_pan if j.card else ""
+        receipt = (Choice("1", t(lang, "card_balance_print_receipt")),) if j.receipt_offered else ()
         return ScreenModel(
             title=t(lang, "card_balance_title"),
             body=(masked,),
             amounts=(amount,),
+            choices=receipt,
             enter_label=t(lang, "continue"),
             private=True,
             **common,
@@ -93,6 +96,10 @@ def build_screen(j: CardJourney) -> ScreenModel:
         return ScreenModel(title=t(lang, "card_period_title"), choices=choices, **common)
     if state is State.PRINTING:
         return ScreenModel(title=t(lang, "printing_title"), busy=True, **common)
+    if state is State.RECEIPT_DONE:
+        return ScreenModel(
+            title=t(lang, "card_balance_receipt_title"), enter_label=t(lang, "continue"), **common
+        )
     if state is State.TAKE_CARD:
         left = math.ceil(j.seconds_left() or 0)
         common["countdown"] = left

@@ -21,6 +21,7 @@ class State(str, Enum):
     CHOOSE_PERIOD = "choose_period"
     FETCHING = "fetching"
     PRINTING = "printing"
+    RECEIPT_DONE = "receipt_done"  # balance receipt outcome, after the card was taken
     TAKE_CARD = "take_card"
     RETAINED = "retained"
     DONE = "done"
@@ -39,8 +40,9 @@ TRANSITIONS: dict[State, frozenset[State]] = {
     S.SHOW_BALANCE: frozenset({S.TAKE_CARD, S.DONE}),
     S.CHOOSE_PERIOD: frozenset({S.FETCHING, S.TAKE_CARD, S.DONE}),
     S.FETCHING: frozenset({S.PRINTING, S.TAKE_CARD, S.DONE}),
-    S.PRINTING: frozenset({S.TAKE_CARD, S.DONE}),
-    S.TAKE_CARD: frozenset({S.DONE, S.RETAINED}),
+    S.PRINTING: frozenset({S.TAKE_CARD, S.RECEIPT_DONE, S.DONE}),
+    S.TAKE_CARD: frozenset({S.DONE, S.RETAINED, S.PRINTING, S.RECEIPT_DONE}),
+    S.RECEIPT_DONE: frozenset({S.DONE}),
     S.RETAINED: frozenset({S.DONE}),
     S.DONE: frozenset(),
 }

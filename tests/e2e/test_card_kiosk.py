@@ -246,6 +246,27 @@ def test_balance_through_the_menu_with_a_real_card_and_the_pin_pad(
     assert all(PIN not in text for model in seen for text in model.visible_texts())
 
 
+def test_balance_receipt_reaches_the_printer_with_the_masked_pan_only(rig: Rig) -> None:
+    runtime = rig.kiosk()
+    labels = [c.label for c in _offered_after_menu(runtime, "Card balance").choices]
+    _press(runtime, Key.digit(labels.index("Card balance") + 1))
+    _screen(runtime, "card_insert_card")
+    rig.insert()
+    _screen(runtime, "card_enter_pin")
+    _press(runtime, *[Key(d) for d in PIN], Key.ENTER)
+    shown = _screen(runtime, "card_show_balance")
+    assert [(c.key, c.label) for c in shown.choices] == [("1", "Print a receipt")]
+    _press(runtime, Key.D1)
+    _screen(runtime, "card_take_card")  # the card comes out first, the printer works meanwhile
+    [receipt] = runtime.printer.emulator.wait_for_receipts(1)
+    text = "\n".join(receipt.lines)
+    assert "**** **** **** 8903" in text and PAN not in text and "12,345.67" in text
+    assert KIOSK_ID in text
+    rig.remove()
+    _screen(runtime, "card_receipt_done")
+    assert "balance_receipt_printed" in [r.kind for r in runtime.ledger.records()]
+
+
 def test_statement_is_printed_from_the_menu(rig: Rig) -> None:
     runtime = rig.kiosk()
     labels = [c.label for c in _offered_after_menu(runtime, "Print a statement").choices]

@@ -35,6 +35,7 @@ from kiosk.journeys.card_ports import (
 from kiosk.journeys.ports import PrintFinished
 from kiosk.keys import Key
 from kiosk.ledger import Ledger
+from kiosk.speech.script import screen_script
 from offline_queue.db import make_engine
 from offline_queue.outbox import Outbox
 
@@ -79,12 +80,13 @@ class FakeCore:
 @dataclass
 class FakePrinter:
     jobs: list[tuple[str, Document]] = field(default_factory=list)
+    status: PaperStatus = PaperStatus.READY
 
     def submit(self, job_id: str, document: Document) -> None:
         self.jobs.append((job_id, document))
 
     def last_status(self) -> PaperStatus:
-        return PaperStatus.READY
+        return self.status
 
 
 class Rig:
@@ -273,3 +275,96 @@ def test_card_pulled_during_pin_entry_ends_the_session(tmp_path: Path) -> None:
     assert rig.journey.state is State.DONE
     rig.send(KeyPressed(Key.D2))  # the pad was aborted: nothing more is collected
     assert rig.pad_events == []
+
+
+def _to_balance(rig: Rig) -> None:
+    rig.to_pin()
+    rig.type_pin("1234")
+    rig.authorize(
+        approved=True,
+        tries_left=3,
+        retain_card=False,
+        balance={"amount": "8888.88", "currency": "CNY"},
+    )
+    assert rig.journey.state is State.SHOW_BALANCE
+
+
+def test_balance_receipt_prints_masked_pan_after_the_card_is_returned(tmp_path: Path) -> None:
+    rig = Rig(tmp_path)
+    _to_balance(rig)
+    assert [(c.key, c.label) for c in rig.journey.screen().choices] == [("1", "Print a receipt")]
+    rig.send(KeyPressed(Key.D1))
+    # the card is out before the job exists: the receipt never keeps the card
+    assert rig.journey.state is State.TAKE_CARD and rig.reader.ejects == 1
+    kinds = [r.kind for r in rig.ledger.records()]
+    assert kinds[-2:] == ["card_ejected", "balance_receipt_requested"]
+    job_id, document = rig.printer.jobs[0]
+    text = repr(document)
+    assert document.kind == "balance" and CARD.pan not in text
+    assert "**** **** **** " + CARD.pan[-4:] in text and "kiosk-1" in text
+    assert "8,888.88" in text and load_catalog().text("en", "receipt_time") in text
+    assert rig.journey.screen().message == "Please take your card. Your receipt is being printed"
+    rig.send(PrintFinished(job_id, PrintResult(printed=True, status=PaperStatus.READY)))
+    assert rig.journey.screen().message == "Your receipt has been printed. Please take it"
+    rig.send(CardRemoved("card"))
+    assert rig.journey.state is State.RECEIPT_DONE
+    rig.clock.advance(rig.journey.timeouts.result + 1)
+    rig.journey.tick()
+    assert rig.journey.state is State.DONE
+    assert "balance_receipt_printed" in [r.kind for r in rig.ledger.records()]
+
+
+def test_no_receipt_offered_when_the_printer_cannot_print(tmp_path: Path) -> None:
+    rig = Rig(tmp_path)
+    rig.printer.status = PaperStatus.PAPER_OUT
+    _to_balance(rig)
+    assert rig.journey.screen().choices == ()
+    rig.send(KeyPressed(Key.D1))
+    assert rig.journey.state is State.SHOW_BALANCE and rig.printer.jobs == []
+
+
+def test_failed_receipt_is_told_after_the_card_is_taken(tmp_path: Path) -> None:
+    rig = Rig(tmp_path)
+    _to_balance(rig)
+    rig.send(KeyPressed(Key.D1))
+    rig.send(CardRemoved("card"))  # taken before the printer answered
+    assert rig.journey.state is State.PRINTING and rig.journey.screen().busy
+    job_id, _ = rig.printer.jobs[0]
+    rig.send(PrintFinished(job_id, PrintResult(printed=False, status=PaperStatus.PAPER_OUT)))
+    screen = rig.journey.screen()
+    assert rig.journey.state is State.RECEIPT_DONE
+    assert (
+        screen.message == "Sorry, the receipt could not be printed" and screen.tone.value == "error"
+    )
+    rig.send(KeyPressed(Key.ENTER))
+    assert rig.journey.state is State.DONE
+
+
+def test_silent_printer_does_not_hold_the_customer(tmp_path: Path) -> None:
+    rig = Rig(tmp_path)
+    _to_balance(rig)
+    rig.send(KeyPressed(Key.D1))
+    rig.send(CardRemoved("card"))
+    rig.clock.advance(rig.journey.timeouts.print_job + 1)
+    rig.journey.tick()
+    assert rig.journey.state is State.RECEIPT_DONE
+    assert rig.journey.screen().message == "Sorry, the receipt could not be printed"
+
+
+@pytest.mark.parametrize("lang", ["en", "zh_CN"])
+def test_receipt_choice_and_outcome_are_spoken(tmp_path: Path, lang: str) -> None:
+    rig = Rig(tmp_path)
+    rig.journey.lang = lang
+    _to_balance(rig)
+    screens = [rig.journey.screen()]
+    rig.send(KeyPressed(Key.D1))
+    rig.send(PrintFinished(rig.printer.jobs[0][0], PrintResult(True, PaperStatus.READY)))
+    rig.send(CardRemoved("card"))
+    screens += rig.screens[-3:]
+    catalog = load_catalog()
+    receipt_label = catalog.text(lang, "card_balance_print_receipt")
+    assert any(f"1 {receipt_label}" in s.visible_texts() for s in screens)
+    for screen in screens:
+        shown = [u.shows for u in screen_script(screen, catalog)]
+        for text in screen.visible_texts():
+            assert any(text in s for s in shown), f"{screen.screen_id}: {text!r} is never spoken"
