@@ -9,6 +9,13 @@ card path is real too: a private pcscd with vpcd, the virtual UnionPay debit car
 removed by the script or the demo panel), the PC/SC driver, the emulated PIN pad and the core's
 card endpoints, sharing a PIN key made for this run only. Without root the demo runs without
 card services and says why (`card_note`).
+
+Maintenance mode is in the demo too: the emulated cabinet operator switch (panel button, or the
+script's last act) and a technician PIN (DEMO_TECHNICIAN_PIN, documented like the card PIN) for
+the hidden key sequence. Only a salted PBKDF2 hash of that PIN, made at start with the same
+helper as `kiosk technician pin-hash`, reaches the config, through the environment mapping the
+`[technician] pin_hash_env` loader reads: no hash is written in code or on disk.
+The coin acceptor is the ccTalk driver talking to its emulator over a pty pair.
 """
 
 from __future__ import annotations
@@ -29,8 +36,10 @@ from drivers.card_reader.virtual_card.card import VirtualCard
 from drivers.card_reader.virtual_card.profile import load_profile
 from drivers.card_reader.virtual_card.vpcd_link import VpcdLink
 from drivers.cash.essp_emulator import EsspEmulator
+from drivers.coin.cctalk_emulator import CcTalkEmulator
 from drivers.printer.emulator import PrinterEmulator
 from drivers.sensors.headphone import EmulatedHeadphoneJack
+from drivers.sensors.operator_switch import EmulatedOperatorSwitch
 from kiosk.app import KioskRuntime, build_kiosk
 from kiosk.card_config import SecretKey
 from kiosk.clock import SystemClock
@@ -38,6 +47,7 @@ from kiosk.config import CoreConfig, DeviceConfig, KioskConfig, ScreenConfig, Ti
 from kiosk.errors import KioskError
 from kiosk.i18n import load_catalog
 from kiosk.runtime.registry import default_registry
+from kiosk.technician.entry_config import TechnicianSettings, hash_pin, parse_technician
 
 log = logging.getLogger(__name__)
 DEMO_KIOSK_ID = "demo-kiosk-01"
@@ -46,6 +56,20 @@ DEMO_CARD_PAN = "6228480012345678903"  # that profile's PAN (tag 5A)
 DEMO_CARD_PIN = "1234"  # a documented demo PIN (docs/card.md), like the seeded bill accounts
 DEMO_CARD_BALANCE = "3256.80"
 DEMO_READER = "Virtual PCD 00 00"  # vpcd slot 0
+DEMO_TECHNICIAN_PIN = "0000"  # a documented demo PIN (README, docs/technician.md), demo only
+DEMO_PIN_HASH_ENV = "KIOSK_DEMO_TECHNICIAN_PIN_HASH"  # a name in the demo's own env mapping
+# Fewer PBKDF2 rounds than the field's 600000 (docs/technician.md): a throw-away demo PIN, and
+# the demo should start (and check the PIN) without a noticeable pause.
+DEMO_PIN_ITERATIONS = 20_000
+DEMO_COIN_CHANNEL_1_YUAN = 3  # drivers/coin/cctalk_emulator.py DEFAULT_COINS: 3 = CN100A
+
+
+def demo_technician() -> TechnicianSettings:
+    """[technician] for the demo: PIN DEMO_TECHNICIAN_PIN (4 digits), hashed with a fresh salt
+    on every start and handed over in an env mapping, exactly as a provisioned kiosk gets it."""
+    pin_hash = hash_pin(DEMO_TECHNICIAN_PIN, secrets.token_bytes(16), DEMO_PIN_ITERATIONS)
+    table = {"pin_hash_env": DEMO_PIN_HASH_ENV, "pin_length": len(DEMO_TECHNICIAN_PIN)}
+    return parse_technician(table, {DEMO_PIN_HASH_ENV: pin_hash})
 
 
 @dataclass
@@ -92,6 +116,35 @@ class DemoEnvironment:
     @property
     def headphone(self) -> EmulatedHeadphoneJack | None:
         return self.runtime.headphone.emulator if self.runtime.headphone else None
+
+    @property
+    def coin_emulator(self) -> CcTalkEmulator | None:
+        coins = self.runtime.coins
+        return coins.built.emulator if coins is not None else None
+
+    @property
+    def operator_switch(self) -> EmulatedOperatorSwitch | None:
+        wiring = self.runtime.technician
+        if wiring is None or wiring.switch is None:
+            return None
+        return wiring.switch.emulator
+
+    def insert_coin_1_yuan(self) -> None:
+        """A ¥1 coin drops in (refused and returned when no journey is taking cash)."""
+        if self.coin_emulator is not None:
+            self.coin_emulator.insert_coin(DEMO_COIN_CHANNEL_1_YUAN)
+
+    def toggle_operator_switch(self) -> bool:
+        """The cabinet key turned: on asks for maintenance mode (at a safe point), off leaves.
+        Returns the switch's new position (True = service)."""
+        switch = self.operator_switch
+        if switch is None:
+            return False
+        if switch.on:
+            switch.turn_off()
+        else:
+            switch.turn_on()
+        return switch.on
 
     def stop(self) -> None:
         self.runtime.stop()
@@ -165,6 +218,8 @@ def start_demo(
         "cash": DeviceConfig("cash", "essp-emulated"),
         "printer": DeviceConfig("printer", "escpos-emulated"),
         "headphone": DeviceConfig("headphone", "emulated"),
+        "coin": DeviceConfig("coin", "cctalk-emulated"),
+        "operator_switch": DeviceConfig("operator_switch", "emulated"),
     }
     demo_cards, card_note = None, "not asked for"
     if cards:
@@ -193,6 +248,7 @@ def start_demo(
             devices=devices,
             screen=ScreenConfig(fullscreen=False),
             timeouts=timeouts or TimeoutConfig(),
+            technician=demo_technician(),
         )
         runtime = build_kiosk(
             config,

@@ -16,10 +16,13 @@ log = logging.getLogger(__name__)
 
 
 class DemoPanel(QWidget):
-    """Buttons built from (label, action) pairs; a failing action is logged and shown, not fatal."""
+    """Buttons built from (label, action) pairs; a failing action is logged and shown, not fatal.
+
+    An action that returns a string (a toggle such as the operator switch) has it shown beside its
+    label, so the presenter sees the position it is now in."""
 
     def __init__(
-        self, actions: list[tuple[str, Callable[[], None]]], *, title: str = "Demo devices"
+        self, actions: list[tuple[str, Callable[[], object]]], *, title: str = "Demo devices"
     ) -> None:
         super().__init__()
         self.setWindowTitle(title)
@@ -41,11 +44,12 @@ class DemoPanel(QWidget):
         layout.addWidget(self.status)
         layout.addStretch(1)
 
-    def _run(self, label: str, action: Callable[[], None]) -> None:
+    def _run(self, label: str, action: Callable[[], object]) -> None:
         try:
-            action()
+            result = action()
         except Exception as exc:  # an emulator hiccup must not kill the demo window
             log.exception("demo action %r failed", label)
             self.status.setText(f"{label}: {exc}")
         else:
-            self.status.setText(f"✔ {label}")
+            shown = f"{label}: {result}" if isinstance(result, str) else label
+            self.status.setText(f"✔ {shown}")

@@ -30,7 +30,7 @@ from offline_queue.db import make_engine
 from offline_queue.models import OutboxItem, OutboxState
 
 ROUNDS = int(os.environ.get("KILL_ROUNDS", "6"))
-ITEMS = int(os.environ.get("KILL_ITEMS", "80"))
+ITEMS = int(os.environ.get("KILL_ITEMS", "200"))  # enough work to outlive 0.4-1.2 s
 ROOT = Path(__file__).resolve().parents[2]
 
 
