@@ -42,6 +42,7 @@ from kiosk.recovery import recover
 from offline_queue.db import make_engine
 from offline_queue.events import TransactionAccepted
 from offline_queue.outbox import Outbox
+from tests.kiosk.card_fakes import FakeReader
 from tests.kiosk.journey_fixtures import (
     BILL,
     FakeCash,
@@ -54,26 +55,6 @@ from tests.kiosk.journey_fixtures import (
 KEY = bytes.fromhex("0123456789ABCDEFFEDCBA9876543210")
 CARD = read_card(VirtualCard(load_profile("unionpay_debit")).process, today=date(2026, 11, 23))
 PIN = "739164"
-
-
-@dataclass
-class FakeReader:
-    reads: list[tuple[str, str | None]] = field(default_factory=list)
-    ejects: int = 0
-    captures: bool = True
-    online: bool = True
-
-    def request_read(self, request_id: str, aid: str | None = None) -> None:
-        self.reads.append((request_id, aid))
-
-    def eject(self) -> None:
-        self.ejects += 1
-
-    def retain(self) -> bool:
-        return self.captures
-
-    def available(self) -> bool:
-        return self.online
 
 
 @dataclass
