@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from drivers.card_reader.stripe_emulator_cli import register as register_stripe_emulator
 from drivers.coin.cctalk_emulator_cli import register as register_cctalk_emulator
 from kiosk import __version__
 from kiosk.cli_card import register_card_commands
@@ -110,6 +111,7 @@ def build_parser() -> argparse.ArgumentParser:
     printer.add_argument("--fault", help="STATE:LINES, e.g. out:12 = paper out after 12 lines")
     printer.set_defaults(handler=_emulate_printer)
     register_cctalk_emulator(emulators)
+    register_stripe_emulator(emulators)
     register_queue_commands(commands)
     register_journal_commands(commands)
     register_diag_commands(commands)
@@ -168,7 +170,7 @@ def _headless_demo(env: DemoEnvironment) -> int:
             voice.record(model, path.stem)  # what a blind customer hears on this screen
 
     try:
-        summary = run_headless_demo(env, snapshot)
+        summary = run_headless_demo(env, snapshot, technician=True)  # + maintenance tour
     except DemoFailed as exc:
         print(f"demo: the journey failed: {exc}", file=sys.stderr)
         return 1
@@ -176,6 +178,8 @@ def _headless_demo(env: DemoEnvironment) -> int:
         f"demo: {summary['journey']} {summary['currency']} {summary['amount']} "
         f"txn {summary['txn_id']} synced={summary['synced']} core_ref={summary['core_ref']}"
     )
+    if isinstance(tour := summary.get("technician"), dict):
+        print(f"demo: maintenance mode toured, back in service: {tour['returned_to_service']}")
     print(f"demo: screenshots, voice, receipts and summary.json in {env.out_dir}/")
     return 0 if summary["synced"] else 1
 

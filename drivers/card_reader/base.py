@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from drivers.base import DeviceState
+from drivers.card_reader.emv.card_data import CardData
 
 
 @dataclass(frozen=True)
@@ -33,3 +34,20 @@ class ReaderStateChanged:
     device_id: str
     state: DeviceState
     detail: str = ""
+
+
+@dataclass(frozen=True)
+class StripeRead:
+    """A swipe on the hybrid reader's stripe head gave usable card data (a card without a chip:
+    chip cards swiped are StripeReadFailed with CARD_USE_CHIP). The card stays with the customer."""
+
+    device_id: str
+    card: CardData
+
+
+@dataclass(frozen=True)
+class StripeReadFailed:
+    """A swipe that cannot be used; `code` is a CardError code the screens translate."""
+
+    device_id: str
+    code: str

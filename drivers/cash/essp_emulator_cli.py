@@ -8,25 +8,12 @@ stacker full, cashbox removed/replaced, garbage, bad CRC, no reply), `empty` (sw
 
 from __future__ import annotations
 
-import contextlib
-import os
-import signal
-import sys
-import threading
 from pathlib import Path
-from types import FrameType
 
 from drivers.cash.essp_emulator import EsspEmulator, Fault
+from drivers.transport.emulator_console import serve_console
 
 _HELP = "commands: insert <value> | fault <name> [n] | empty | status | quit"
-
-
-class _Terminated(Exception):
-    """Raised from the SIGTERM handler to leave the blocking stdin read cleanly."""
-
-
-def _on_sigterm(signum: int, frame: FrameType | None) -> None:
-    raise _Terminated
 
 
 def _status(emulator: EsspEmulator) -> str:
@@ -73,26 +60,8 @@ def run(
         cashbox_file=cashbox_file,
         escrow_timeout=escrow_timeout,
     )
-    path = emulator.start()
-    if link is not None:
-        with contextlib.suppress(FileNotFoundError):
-            if Path(link).is_symlink():
-                os.unlink(link)
-        os.symlink(path, link)
-    print(path, flush=True)
-    previous = None
-    if threading.current_thread() is threading.main_thread():
-        previous = signal.signal(signal.SIGTERM, _on_sigterm)
     try:
-        for line in sys.stdin:
-            if not _handle(emulator, line):
-                break
-    except (_Terminated, KeyboardInterrupt):
-        pass
+        serve_console(emulator.start(), link, lambda line: _handle(emulator, line))
     finally:
-        if previous is not None:
-            signal.signal(signal.SIGTERM, previous)
         emulator.stop()
-        if link is not None and Path(link).is_symlink():
-            os.unlink(link)
     return 0

@@ -7,12 +7,9 @@ Prints the pty path, then takes one command per stdin line: `coin <channel>`, `e
 from __future__ import annotations
 
 import argparse
-import contextlib
-import os
-import sys
-from pathlib import Path
 
 from drivers.coin.cctalk_emulator import DEFAULT_COINS, CcTalkEmulator, CoinFault
+from drivers.transport.emulator_console import serve_console
 
 _HELP = "commands: coin <channel> | error <code> | fault <name> [n] | status | quit"
 
@@ -68,21 +65,8 @@ def _handle(emulator: CcTalkEmulator, line: str) -> bool:
 
 def run(*, link: str | None, coins: dict[int, str], echo: bool = True) -> int:
     emulator = CcTalkEmulator(coins=coins, echo=echo)
-    path = emulator.start()
-    if link is not None:
-        with contextlib.suppress(FileNotFoundError):
-            if Path(link).is_symlink():
-                os.unlink(link)
-        os.symlink(path, link)
-    print(path, flush=True)
     try:
-        for line in sys.stdin:
-            if not _handle(emulator, line):
-                break
-    except KeyboardInterrupt:
-        pass
+        serve_console(emulator.start(), link, lambda line: _handle(emulator, line))
     finally:
         emulator.stop()
-        if link is not None and Path(link).is_symlink():
-            os.unlink(link)
     return 0

@@ -18,6 +18,8 @@ COMMANDS = [
     ["emulate"],
     ["emulate", "essp"],
     ["emulate", "printer"],
+    ["emulate", "cctalk"],
+    ["emulate", "stripe"],
 ]
 
 
