@@ -12,6 +12,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
+from kiosk.card_stripe import stripe_head
 from kiosk.cash.coin_service import CoinTender, build_coins
 from kiosk.cash.counters import cashbox_counts_sql
 from kiosk.cash.reconcile import reading_of
@@ -247,6 +248,7 @@ def build_kiosk(
                 "timezone": config.timezone,
             },
             publish=bus.publish,
+            stripe=stripe_head(config.devices["card_reader"].options, bus.publish, clock),
         )
     journey = BillPaymentJourney(
         kiosk_id=config.kiosk_id,
@@ -355,6 +357,7 @@ def build_kiosk(
             "printer": printer.device,
             "coin": coins.built.device if coins is not None else None,
             "card_reader": card.station.reader if card is not None else None,
+            "card_stripe": card.station.stripe if card is not None else None,
             "headphone": headphone.device if headphone is not None else None,
         },
         outbox=outbox,

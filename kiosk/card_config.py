@@ -17,6 +17,8 @@ from kiosk.errors import ConfigError
 
 PIN_FORMATS = {"iso0": (16, 24), "iso4": (16, 24, 32)}  # TDES / AES key sizes in bytes
 STARTUP_POLICIES = ("retain", "eject")
+STRIPE_KEYS = ("stripe_port", "stripe_baudrate", "stripe_lrc")
+BAUD_RATES = (9600, 19200, 38400, 57600, 115200)
 
 
 class SecretKey:
@@ -65,7 +67,11 @@ def _known(table: dict[str, Any], key: str, known: set[str]) -> None:
 def _card_reader(value: Any) -> tuple[str, dict[str, Any]]:
     key = "devices.card_reader"
     table = _table(value, key, ("pcsc",))
-    _known(table, key, {"backend", "reader", "wait_ms", "retry_s", "take_timeout", "startup_card"})
+    _known(
+        table,
+        key,
+        {"backend", "reader", "wait_ms", "retry_s", "take_timeout", "startup_card", *STRIPE_KEYS},
+    )
     reader = table.get("reader", "")
     if not isinstance(reader, str) or not reader.strip():
         raise ConfigError(f"{key}.reader", "a reader name pattern such as '*CCID*'", reader)
@@ -81,8 +87,25 @@ def _card_reader(value: Any) -> tuple[str, dict[str, Any]]:
         "retry_s": _seconds(table, key, "retry_s", 0.5),
         "take_timeout": _seconds(table, key, "take_timeout", 30.0),
         "startup_card": policy,
+        **_stripe_head(table, key),
     }
     return "pcsc", options
+
+
+def _stripe_head(table: dict[str, Any], key: str) -> dict[str, Any]:
+    """A hybrid reader's stripe head on a serial port (absent: chip only)."""
+    port = table.get("stripe_port")
+    if port is None:
+        return {}
+    if not isinstance(port, str) or not port.startswith("/"):
+        raise ConfigError(f"{key}.stripe_port", "a serial device path such as /dev/ttyUSB1", port)
+    baudrate = table.get("stripe_baudrate", 9600)
+    if baudrate not in BAUD_RATES:
+        raise ConfigError(f"{key}.stripe_baudrate", f"one of {list(BAUD_RATES)}", baudrate)
+    lrc = table.get("stripe_lrc", True)
+    if not isinstance(lrc, bool):
+        raise ConfigError(f"{key}.stripe_lrc", "true when the head passes each track's LRC on", lrc)
+    return {"stripe_port": port, "stripe_baudrate": baudrate, "stripe_lrc": lrc}
 
 
 def _seconds(table: dict[str, Any], key: str, name: str, default: float) -> float:

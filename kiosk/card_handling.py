@@ -27,6 +27,7 @@ class CardHandler:
         self._deadline: float | None = None
         self._session_id = ""
         self._masked_pan = ""
+        self._swiped = False  # the card was swiped: it never entered the reader
         self.retained_count = self._count_from_journal()
 
     def _count_from_journal(self) -> int:
@@ -47,12 +48,21 @@ class CardHandler:
             return None
         return max(0.0, self._deadline - self._clock.monotonic())
 
-    def inserted(self, session_id: str, masked_pan: str, aid: str) -> None:
+    def inserted(self, session_id: str, masked_pan: str, aid: str, source: str = "chip") -> None:
         self._session_id, self._masked_pan = session_id, masked_pan
-        self._ledger.record(session_id, "card_read", {"masked_pan": masked_pan, "aid": aid})
+        self._swiped = source == "stripe"
+        self._ledger.record(
+            session_id, "card_read", {"masked_pan": masked_pan, "aid": aid, "source": source}
+        )
 
     def eject(self, session_id: str, reason: str) -> None:
         self._session_id = session_id
+        if self._swiped:  # nothing to move and nothing to wait for: the customer holds it
+            self._ledger.record(
+                session_id, "card_swipe_ended", {"masked_pan": self._masked_pan, "reason": reason}
+            )
+            self._forget()
+            return
         self._ledger.record(
             session_id, "card_ejected", {"masked_pan": self._masked_pan, "reason": reason}
         )
@@ -63,8 +73,12 @@ class CardHandler:
         """The reader reports the card gone: the customer has it back."""
         if self._session_id:
             self._ledger.record(self._session_id, "card_taken", {"masked_pan": self._masked_pan})
+        self._forget()
+
+    def _forget(self) -> None:
         self._deadline = None
         self._session_id = self._masked_pan = ""
+        self._swiped = False
 
     def tick(self) -> bool:
         """Retains a card left too long; True when it did so now."""
@@ -80,7 +94,7 @@ class CardHandler:
             "card_retain_ordered",
             {"masked_pan": self._masked_pan, "reason": reason},
         )
-        captured = self._port.retain()
+        captured = False if self._swiped else self._port.retain()
         if captured:
             self.retained_count += 1
         self._ledger.record(
@@ -93,8 +107,7 @@ class CardHandler:
                 "retained_count": self.retained_count,
             },
         )
-        self._deadline = None
-        self._session_id = self._masked_pan = ""
+        self._forget()
         return captured
 
     def bin_emptied(self, technician: str) -> None:

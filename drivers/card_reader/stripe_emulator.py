@@ -88,6 +88,11 @@ class StripeEmulator:
         self._thread.start()
         return self._pty.slave_path
 
+    @property
+    def slave_path(self) -> str:
+        """The path the driver opens (after start)."""
+        return self._pty.slave_path if self._pty is not None else ""
+
     def stop(self) -> None:
         self._stop.set()
         if self._thread is not None:

@@ -13,7 +13,7 @@ import logging
 import uuid
 from datetime import date
 
-from drivers.card_reader.base import CardInserted, CardRemoved
+from drivers.card_reader.base import CardInserted, CardRemoved, StripeRead, StripeReadFailed
 from drivers.card_reader.emv.card_data import CardData
 from drivers.pinpad.base import PinBlockReady, PinKeyEvent, PinKeyKind
 from kiosk.card_handling import CardHandler
@@ -21,7 +21,7 @@ from kiosk.clock import Clock
 from kiosk.config import TimeoutConfig
 from kiosk.events import KeyPressed
 from kiosk.i18n import Catalog
-from kiosk.journeys import balance_receipt
+from kiosk.journeys import balance_receipt, card_swipe
 from kiosk.journeys import statement as statement_steps
 from kiosk.journeys.balance_states import PERIODS, READ_ERRORS, TRANSITIONS, Purpose, State
 from kiosk.journeys.card_ports import (
@@ -66,8 +66,10 @@ class CardJourney:
         cards: CardHandler,
         printer: PrintPort | None = None,
         timezone: str = "Asia/Shanghai",
+        accepts_swipe: bool = False,
     ) -> None:
         self.purpose = purpose
+        self.accepts_swipe = accepts_swipe  # a hybrid reader's stripe head is Online
         self.kiosk_id = kiosk_id
         self.lang = lang
         self.catalog = catalog
@@ -122,6 +124,10 @@ class CardJourney:
     def _say(self, message_id: str, count: int | None = None) -> None:
         self.message_id, self.message_count = message_id, count
 
+    def restart_wait(self) -> None:
+        """The customer gets the full time again to present a card after a refused swipe."""
+        self._deadline = self.clock.monotonic() + self.timeouts.menu
+
     def _new_request(self) -> str:
         self.request_id = str(uuid.uuid4())
         return self.request_id
@@ -140,10 +146,17 @@ class CardJourney:
             self._say(message_id)
         self.cards.eject(self.session_id, reason)
         self._go(State.TAKE_CARD)
+        if self._swiped:
+            self._on_card_removed()  # the customer has held the swiped card all along
 
     def _retain(self, reason: str) -> None:
         self._pin.abort()
         self.cards.retain(self.session_id, reason)
+        if self._swiped:  # journaled as ordered, not captured: the customer holds the card
+            self._say("card_declined")
+            self._go(State.TAKE_CARD)
+            self._on_card_removed()
+            return
         self._say("card_retained_body")
         self._go(State.RETAINED, self.timeouts.result)
 
@@ -160,11 +173,14 @@ class CardJourney:
                 self._reader.request_read(self._new_request())
             case CardRemoved():
                 self._on_card_removed()
+            case StripeRead() | StripeReadFailed() if self.state is State.INSERT_CARD:
+                if self.accepts_swipe:
+                    card_swipe.on_swipe(self, event)
             case CardAppsOffered(request_id=rid) if rid == self.request_id:
                 self._app_aids, self.app_labels = event.aids, event.labels
                 self._go(State.CHOOSE_APP, self.timeouts.menu)
             case CardReadDone(request_id=rid) if rid == self.request_id:
-                self._on_card(event.card)
+                self.accept_card(event.card)
             case CardReadFailed(request_id=rid) if rid == self.request_id:
                 self._on_read_failed(event.code)
             case PinKeyEvent() if self.state is State.ENTER_PIN:
@@ -211,12 +227,19 @@ class CardJourney:
             statement_steps.fetch(self, self._core, PERIODS[key.value], self._new_request())
         elif self.state is State.CHOOSE_PERIOD and key is Key.CANCEL:
             self._eject("cancelled")
-        elif self.state is State.RECEIPT_DONE and key in (Key.ENTER, Key.CANCEL):
+        elif self.state in (State.RECEIPT_DONE, State.SWIPE_DONE) and key in (
+            Key.ENTER,
+            Key.CANCEL,
+        ):
             self._go(State.DONE)
 
-    def _on_card(self, card: CardData) -> None:
+    @property
+    def _swiped(self) -> bool:
+        return self.card is not None and self.card.source == "stripe"
+
+    def accept_card(self, card: CardData) -> None:
         self.card = card
-        self.cards.inserted(self.session_id, card.masked_pan, card.aid)
+        self.cards.inserted(self.session_id, card.masked_pan, card.aid, card.source)
         if card.is_technician:
             self._eject("technician_card", "card_error_not_supported")
             return
@@ -278,6 +301,8 @@ class CardJourney:
             self.cards.taken()
             if self.receipt_job or self.receipt_message:
                 balance_receipt.after_card_taken(self)
+            elif self._swiped and self.message_id:
+                self._go(State.SWIPE_DONE, self.timeouts.result)  # time to read the outcome
             else:
                 self._go(State.DONE)
         elif self.state not in (State.IDLE, State.INSERT_CARD, State.DONE, State.RETAINED):
@@ -294,7 +319,7 @@ class CardJourney:
             return
         if self._deadline is None or self.clock.monotonic() < self._deadline:
             return
-        if self.state in (State.INSERT_CARD, State.RETAINED, State.RECEIPT_DONE):
+        if self.state in (State.INSERT_CARD, State.RETAINED, State.RECEIPT_DONE, State.SWIPE_DONE):
             self._go(State.DONE)
         elif self.state is State.PRINTING and self.receipt_job:
             balance_receipt.printer_silent(self)

@@ -24,6 +24,7 @@ ERRORS = frozenset(
         "card_error_unreadable",
         "card_error_removed",
         "card_error_use_chip",
+        "card_error_swipe_again",
         "card_reader_unavailable",
         "card_declined",
         "core_unreachable",
@@ -49,8 +50,11 @@ def build_screen(j: CardJourney) -> ScreenModel:
     }
     state = j.state
     if state is State.INSERT_CARD:
+        body = "card_insert_or_swipe_body" if j.accepts_swipe else "card_insert_body"
+        return ScreenModel(title=t(lang, "card_insert_title"), body=(t(lang, body),), **common)
+    if state is State.SWIPE_DONE:
         return ScreenModel(
-            title=t(lang, "card_insert_title"), body=(t(lang, "card_insert_body"),), **common
+            title=t(lang, "card_swipe_done_title"), enter_label=t(lang, "continue"), **common
         )
     if state in (State.READING, State.IDLE):
         return ScreenModel(title=t(lang, "card_reading_title"), busy=True, **common)

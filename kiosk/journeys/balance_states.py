@@ -23,6 +23,7 @@ class State(str, Enum):
     PRINTING = "printing"
     RECEIPT_DONE = "receipt_done"  # balance receipt outcome, after the card was taken
     TAKE_CARD = "take_card"
+    SWIPE_DONE = "swipe_done"  # the outcome, to a customer whose swiped card never went in
     RETAINED = "retained"
     DONE = "done"
 
@@ -30,7 +31,7 @@ class State(str, Enum):
 S = State
 TRANSITIONS: dict[State, frozenset[State]] = {
     S.IDLE: frozenset({S.INSERT_CARD}),
-    S.INSERT_CARD: frozenset({S.READING, S.DONE}),
+    S.INSERT_CARD: frozenset({S.READING, S.ENTER_PIN, S.TAKE_CARD, S.DONE}),
     S.READING: frozenset({S.CHOOSE_APP, S.ENTER_PIN, S.TAKE_CARD, S.DONE}),
     S.CHOOSE_APP: frozenset({S.READING, S.TAKE_CARD, S.DONE}),
     S.ENTER_PIN: frozenset({S.AUTHORIZING, S.TAKE_CARD, S.DONE}),
@@ -41,7 +42,8 @@ TRANSITIONS: dict[State, frozenset[State]] = {
     S.CHOOSE_PERIOD: frozenset({S.FETCHING, S.TAKE_CARD, S.DONE}),
     S.FETCHING: frozenset({S.PRINTING, S.TAKE_CARD, S.DONE}),
     S.PRINTING: frozenset({S.TAKE_CARD, S.RECEIPT_DONE, S.DONE}),
-    S.TAKE_CARD: frozenset({S.DONE, S.RETAINED, S.PRINTING, S.RECEIPT_DONE}),
+    S.TAKE_CARD: frozenset({S.DONE, S.RETAINED, S.PRINTING, S.RECEIPT_DONE, S.SWIPE_DONE}),
+    S.SWIPE_DONE: frozenset({S.DONE}),
     S.RECEIPT_DONE: frozenset({S.DONE}),
     S.RETAINED: frozenset({S.DONE}),
     S.DONE: frozenset(),

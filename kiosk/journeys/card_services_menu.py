@@ -21,8 +21,15 @@ from dataclasses import dataclass, fields
 from typing import Any
 
 from drivers.base import DeviceState
-from drivers.card_reader.base import CardInserted, CardRemoved, ReaderStateChanged
+from drivers.card_reader.base import (
+    CardInserted,
+    CardRemoved,
+    ReaderStateChanged,
+    StripeRead,
+    StripeReadFailed,
+)
 from drivers.card_reader.pcsc import PcscCardReader
+from drivers.card_reader.stripe_serial import StripeSerialReader
 from drivers.pinpad.base import PinBlockReady, PinKeyEvent
 from drivers.pinpad.emulated import EmulatedPinPad
 from kiosk.card_handling import CardHandler
@@ -66,8 +73,10 @@ class CardStation:
         take_timeout: float,
         startup_policy: str,
         probe_every: float = 15.0,
+        stripe: StripeSerialReader | None = None,
     ) -> None:
         self.reader = reader
+        self.stripe = stripe  # a hybrid reader's stripe head, when configured
         self.pinpad = pinpad
         self._ledger = ledger
         self._clock = clock
@@ -97,10 +106,14 @@ class CardStation:
         )
         self._worker.start()
         self.reader.start()
+        if self.stripe is not None:
+            self.stripe.start()
         self._probe()
         self.startup.ask()
 
     def stop(self) -> None:
+        if self.stripe is not None:
+            self.stripe.stop()
         self.reader.stop()
         self._worker.stop()
         self._http.close()
@@ -151,7 +164,12 @@ class CardStation:
             return event.device_id == self.reader.device_id
         if isinstance(event, PinKeyEvent | PinBlockReady):
             return event.device_id == self.pinpad.device_id
+        if isinstance(event, StripeRead | StripeReadFailed):
+            return self.stripe is not None and event.device_id == self.stripe.device_id
         return True
+
+    def stripe_online(self) -> bool:
+        return self.stripe is not None and self.stripe.health().state is DeviceState.ONLINE
 
     def on_event(self, event: object) -> None:
         """Learns from every event, whichever service is active (both services forward the
@@ -291,6 +309,7 @@ def build_card_services(
     http: CardCoreHttp,
     journey_kwargs: dict[str, Any],
     publish: Publish,
+    stripe: StripeSerialReader | None = None,
 ) -> CardServices:
     """`journey_kwargs`: what every CardJourney gets (kiosk id, catalog, clock, timeouts,
     ledger, printer, timezone); the station supplies the reader, pad, core and card handler."""
@@ -303,6 +322,7 @@ def build_card_services(
         publish=publish,
         take_timeout=float(reader_options.get("take_timeout", 30.0)),
         startup_policy=str(reader_options.get("startup_card", "retain")),
+        stripe=stripe,
     )
     timeouts: TimeoutConfig = journey_kwargs["timeouts"]
 
@@ -316,6 +336,7 @@ def build_card_services(
             pinpad=pinpad,
             core=station.core,
             cards=station.cards,
+            accepts_swipe=station.stripe_online(),
         )
 
     return CardServices(

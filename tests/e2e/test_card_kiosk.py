@@ -42,8 +42,15 @@ TOKEN = "e2e-card-token-0001"
 
 
 def _toml(
-    data_dir: Path, core_url: str, reader: str, pin_format: str, startup: str, take: float
+    data_dir: Path,
+    core_url: str,
+    reader: str,
+    pin_format: str,
+    startup: str,
+    take: float,
+    stripe: str = "",
 ) -> str:
+    stripe_line = f'stripe_port = "{stripe}"' if stripe else ""
     return f"""
 [kiosk]
 id = "{KIOSK_ID}"
@@ -66,6 +73,7 @@ backend = "pcsc"
 reader = "{reader}"
 startup_card = "{startup}"
 take_timeout = {take}
+{stripe_line}
 
 [devices.pinpad]
 backend = "emulated"
@@ -91,11 +99,12 @@ class Rig:
         startup: str = "retain",
         core_url: str = "",
         take_timeout: float = 30.0,
+        stripe_port: str = "",
     ) -> KioskRuntime:
         path = self.tmp_path / "kiosk.toml"
         url = core_url or self.core_url
         data = self.tmp_path / "data"
-        path.write_text(_toml(data, url, reader, pin_format, startup, take_timeout))
+        path.write_text(_toml(data, url, reader, pin_format, startup, take_timeout, stripe_port))
         env = {"E2E_CORE_TOKEN": TOKEN, "E2E_PIN_KEY": KEYS[pin_format]}
         config = load_config(path, env)
         self.runtime = build_kiosk(
