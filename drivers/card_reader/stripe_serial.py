@@ -65,15 +65,15 @@ class StripeSerialReader:
         require_lrc: bool = True,
     ) -> None:
         self.device_id = device_id
-        self._port_name = port
+        self.port = port
         self._on_event = on_event
         self._today = today
-        self._baudrate = baudrate
+        self.baudrate = baudrate
         self._status_every = status_every
         self._answer_timeout = answer_timeout
         self._retries = retries
         self._retry_s = retry_s
-        self._require_lrc = require_lrc
+        self.require_lrc = require_lrc
         self._serial: serial.Serial | None = None
         self._frames = FrameReader()
         self._stop = threading.Event()
@@ -130,9 +130,9 @@ class StripeSerialReader:
 
     def _open(self) -> bool:
         try:
-            self._serial = serial.Serial(self._port_name, baudrate=self._baudrate, timeout=0.05)
+            self._serial = serial.Serial(self.port, baudrate=self.baudrate, timeout=0.05)
         except (OSError, serial.SerialException) as exc:
-            self._set_state(DeviceState.OFFLINE, f"cannot open {self._port_name}: {exc.errno}")
+            self._set_state(DeviceState.OFFLINE, f"cannot open {self.port}: {exc.errno}")
             return False
         self._frames.reset()
         self._answer_due, self._status_due = None, 0.0  # ask at once: is anybody there?
@@ -200,7 +200,7 @@ class StripeSerialReader:
             self.counters["duplicates"] += 1
             return
         self._last_swipe = (swipe.seq, now)
-        event = swipe_event(self.device_id, swipe, self._today(), require_lrc=self._require_lrc)
+        event = swipe_event(self.device_id, swipe, self._today(), require_lrc=self.require_lrc)
         self.counters["swipes" if isinstance(event, StripeRead) else "swipes_refused"] += 1
         self._on_event(event)
 
