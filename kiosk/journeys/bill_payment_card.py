@@ -15,7 +15,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 
-from drivers.card_reader.base import CardInserted, CardRemoved
+from drivers.card_reader.base import CardInserted, CardRemoved, StripeRead, StripeReadFailed
 from drivers.card_reader.emv.card_data import CardData
 from drivers.pinpad.base import PinBlockReady, PinKeyEvent, PinKeyKind
 from kiosk.card_handling import CardHandler
@@ -32,12 +32,15 @@ from kiosk.journeys.card_ports import (
     CoreRequestFailed,
     PinPort,
 )
+from kiosk.journeys.card_swipe import SWIPE_ERRORS
 from kiosk.keys import Key
 from kiosk.money import Money
 
 CARD_EVENTS = (
     CardInserted,
     CardRemoved,
+    StripeRead,
+    StripeReadFailed,
     CardAppsOffered,
     CardReadDone,
     CardReadFailed,
@@ -145,6 +148,8 @@ class CardPaySteps(CardAuthSteps):
                 self._read_card(None)
             case CardRemoved():
                 self._card_removed()
+            case StripeRead() | StripeReadFailed() if s is State.CARD_INSERT:
+                self._card_swiped(event)
             case CardAppsOffered(request_id=rid) if rid == cp.request_id:
                 cp.app_aids, cp.app_labels = event.aids, event.labels
                 self._go(State.CARD_CHOOSE_APP, self.timeouts.menu)
@@ -217,13 +222,32 @@ class CardPaySteps(CardAuthSteps):
     def _card_read(self, card: CardData) -> None:
         cp = self.card_pay
         cp.card, cp.request_id = card, ""
-        self.cards.inserted(self.session.session_id, card.masked_pan, card.aid)
+        self.cards.inserted(self.session.session_id, card.masked_pan, card.aid, card.source)
         if card.is_technician:
             self._card_eject("technician_card", "card_error_not_supported")
             return
         cp.pin_digits, cp.message_id = 0, ""
         self._pinpad.begin(card.pan)
         self._go(State.CARD_PIN, self.timeouts.input)
+
+    def accepts_swipe(self) -> bool:
+        """The hybrid reader's stripe head is there and Online (StationCardPort)."""
+        accepts = getattr(self._card_reader, "accepts_swipe", None)
+        return bool(accepts is not None and accepts())
+
+    def _card_swiped(self, event: StripeRead | StripeReadFailed) -> None:
+        """A swipe stands in for the insert; a refused one leaves the customer at the insert
+        screen told why (a chip card: insert it), with the full time again."""
+        cp = self.card_pay
+        if not self.accepts_swipe():
+            return
+        if isinstance(event, StripeRead):
+            cp.swiped = True
+            self._card_read(event.card)
+            return
+        self._journal("card_swipe_refused", code=event.code)
+        cp.message_id = SWIPE_ERRORS.get(event.code, "card_error_swipe_again")
+        self._arm(self.timeouts.menu)
 
     def _card_read_failed(self, code: str) -> None:
         self._journal("card_read_failed", code=code)
@@ -248,6 +272,8 @@ class CardPaySteps(CardAuthSteps):
         self._pinpad.abort()
         cp.after_take, cp.after_message = then, message
         if not cp.card_present:
+            if cp.swiped:
+                self.cards.eject(self.session.session_id, reason)  # journals the swipe's end
             self._after_card_taken()
             return
         self.cards.eject(self.session.session_id, reason)

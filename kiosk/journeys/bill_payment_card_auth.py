@@ -77,11 +77,14 @@ class CardAuthSteps:
             if result.approved:
                 self._reverse("retain_ordered")
             self._pinpad.abort()
-            cp.after_take, cp.after_message = "bill", "card_pay_retained"
             self.cards.retain(self.session.session_id, "issuer_order")
+            if cp.swiped:  # journaled as ordered, not captured: the customer holds the card
+                self._back_to_bill("card_pay_declined")
+                return
+            cp.after_take, cp.after_message = "bill", "card_pay_retained"
             cp.card_present = False
             self._go(State.CARD_RETAINED, self.timeouts.result)
-        elif result.reason == "WRONG_PIN" and result.tries_left and not cp.card_present:
+        elif result.reason == "WRONG_PIN" and result.tries_left and not cp.card_present | cp.swiped:
             self._card_eject("declined", "card_error_removed")  # no card left to retry with
         elif result.reason == "WRONG_PIN" and result.tries_left and cp.card is not None:
             cp.message_id, cp.tries_left, cp.pin_digits = "card_wrong_pin", result.tries_left, 0

@@ -53,6 +53,7 @@ class CardPayment:
     request_id: str = ""
     card: CardData | None = field(default=None, repr=False)
     card_present: bool = False
+    swiped: bool = False  # read from the stripe head: the customer holds the card throughout
     app_aids: tuple[str, ...] = ()
     app_labels: tuple[str, ...] = ()
     pin_digits: int = 0

@@ -25,6 +25,7 @@ ERROR_MESSAGES = frozenset(
         "card_error_unreadable",
         "card_error_removed",
         "card_error_use_chip",
+        "card_error_swipe_again",
         "card_pay_declined",
         "card_pay_declined_funds",
         "card_pay_declined_pin_tries",
@@ -70,8 +71,9 @@ def _message(j: BillPaymentJourney) -> dict[str, object]:
 
 
 def _insert(j: BillPaymentJourney) -> ScreenModel:
+    body = "card_insert_or_swipe_body" if j.accepts_swipe() else "card_insert_body"
     return _model(
-        j, "card_insert_title", body=(_t(j, "card_insert_body"),), cancel_label=_t(j, "cancel")
+        j, "card_insert_title", body=(_t(j, body),), cancel_label=_t(j, "cancel"), **_message(j)
     )
 
 

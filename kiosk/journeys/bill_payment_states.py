@@ -53,7 +53,7 @@ TRANSITIONS: dict[State, frozenset[State]] = {
     S.THANK_YOU: frozenset({S.ATTRACT}),
     S.PRINTING_CREDIT_SLIP: frozenset({S.CREDITED}),
     S.CREDITED: frozenset({S.ATTRACT}),
-    S.CARD_INSERT: frozenset({S.CARD_READING, S.BILL_DETAILS, S.ATTRACT}),
+    S.CARD_INSERT: frozenset({S.CARD_READING, S.CARD_PIN, S.BILL_DETAILS, S.ATTRACT}),
     S.CARD_READING: frozenset(
         {S.CARD_CHOOSE_APP, S.CARD_PIN, S.CARD_TAKE, S.BILL_DETAILS, S.ATTRACT}
     ),

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from drivers.card_reader.base import CardInserted, CardRemoved
+from drivers.card_reader.base import CardInserted, CardRemoved, StripeRead, StripeReadFailed
 from kiosk.journeys.card_services_menu import CardServices, CardStation
 
 
@@ -40,9 +40,12 @@ class StationCardPort:
         """A dip reader: the customer may have put the card in before choosing to pay by card."""
         return self._station.reader.card_present
 
+    def accepts_swipe(self) -> bool:
+        return self._station.stripe_online()
+
     def mine(self, event: object) -> bool:
         """False for a card moved in another reader (the IC-card recharge slot)."""
-        if isinstance(event, CardInserted | CardRemoved):
+        if isinstance(event, CardInserted | CardRemoved | StripeRead | StripeReadFailed):
             return self._station.mine(event)
         return True
 

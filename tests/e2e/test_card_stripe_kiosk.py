@@ -105,3 +105,30 @@ def test_an_unplugged_head_shows_on_the_dashboard_and_chip_cards_still_work(
     assert "swiped" not in insert.body[0]
     rig.insert()
     _screen(runtime, "card_enter_pin")
+
+
+def test_a_bill_is_paid_with_a_swiped_card_and_charged_once(
+    rig: Rig,  # noqa: F811
+    head: StripeEmulator,
+) -> None:
+    rig.issuer.enrol(STRIPE_PAN, PIN, "500.00")
+    runtime = rig.kiosk(stripe_port=head.slave_path)
+    assert runtime.card is not None
+    station = runtime.card.station
+    _pump_until(runtime, lambda s: station.stripe_online(), "the stripe head Online")
+    _offered_after_menu(runtime, "Card balance")  # the station is up: card is a tender now
+    _press(runtime, Key.D1)  # pay a utility bill
+    _screen(runtime, "choose_biller")
+    _press(runtime, Key.D1, *[Key(d) for d in "1234567890"], Key.ENTER)
+    _screen(runtime, "bill_details")
+    _press(runtime, Key.D2)
+    assert "can be swiped" in _screen(runtime, "card_insert").body[0]
+    assert head.swipe_card("stripe_only")
+    _screen(runtime, "card_pin")
+    _press(runtime, *[Key(d) for d in PIN], Key.ENTER)
+    _screen(runtime, "attract", timeout=30)  # no card to take back: the receipt came at once
+    [receipt] = runtime.printer.emulator.wait_for_receipts(1)
+    text = "\n".join(receipt.lines)
+    assert "0029" in text and STRIPE_PAN not in text and "125.50" in text
+    _pump_until(runtime, lambda s: not runtime.outbox.status().pending, "the payment synced")
+    assert str(rig.issuer.balance(STRIPE_PAN)) == "374.50"  # 500.00 - 125.50, charged once

@@ -11,6 +11,7 @@ class FakeReader:
     ejects: int = 0
     captures: bool = True
     online: bool = True
+    swipe: bool = False  # a hybrid reader whose stripe head is Online
 
     def request_read(self, request_id: str, aid: str | None = None) -> None:
         self.reads.append((request_id, aid))
@@ -23,3 +24,6 @@ class FakeReader:
 
     def available(self) -> bool:
         return self.online
+
+    def accepts_swipe(self) -> bool:
+        return self.swipe
