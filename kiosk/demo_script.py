@@ -86,8 +86,14 @@ class DemoRun:
         return cash.total.display() if cash else "-"
 
 
-def run_headless_demo(env: DemoEnvironment, snapshot: Snapshot) -> dict[str, object]:
-    """Walks the journey; returns the summary (also written to summary.json)."""
+def run_headless_demo(
+    env: DemoEnvironment, snapshot: Snapshot, *, technician: bool = False
+) -> dict[str, object]:
+    """Walks the journey; returns the summary (also written to summary.json).
+
+    `technician`: afterwards tour maintenance mode (kiosk/demo_technician.py); it prints a test
+    page, so tests that count receipts leave it off. A tour that stops short is written to the
+    summary's `technician` section and then raised as DemoFailed."""
     out = env.out_dir
     run = DemoRun(env, snapshot, out / "screens")
     journey = env.runtime.journey
@@ -151,7 +157,18 @@ def run_headless_demo(env: DemoEnvironment, snapshot: Snapshot) -> dict[str, obj
         "receipts": [str(r.png_path.relative_to(out)) for r in env.printer_emulator.receipts],
         "card": card,
     }
+    tour: dict[str, object] | None = None
+    if technician:
+        from kiosk.demo_technician import run_technician_tour  # it builds on this module
+
+        tour = run_technician_tour(env, snapshot, out / "screens", first=len(run.shots) + 1)
+        summary["technician"] = tour
+        summary["receipts"] = [  # now with the self-test's test page
+            str(r.png_path.relative_to(out)) for r in env.printer_emulator.receipts
+        ]
     (out / "summary.json").write_text(json.dumps(summary, ensure_ascii=False, indent=2) + "\n")
+    if tour is not None and not tour["ok"]:
+        raise DemoFailed(str(tour["error"]))
     return summary
 
 

@@ -47,8 +47,10 @@ def test_make_demo_command_pays_a_bill_and_leaves_its_evidence(tmp_path: Path) -
     shots = sorted((out / "screens").glob("*.png"))
     assert len(shots) >= len(summary["steps"])
     assert shots[0].name == "01-attract.png"
-    receipts = list((out / "receipts").glob("*.png"))
-    assert len(receipts) == 1
+    receipts = sorted((out / "receipts").glob("*.png"))
+    tour = summary["technician"]  # then maintenance mode, whose printer self-test prints a page
+    assert tour["ok"] is True and tour["returned_to_service"] is True
+    assert len(receipts) == 2 and tour["selftest"]["receipt"] == "receipts/002-receipt.png"
     with Image.open(receipts[0]) as receipt:
         assert receipt.width == 576 and receipt.getextrema() != ((255, 255),) * 3
     _assert_card_part(summary, out)
