@@ -32,6 +32,7 @@ from core_system.cards import CardIssuer
 from core_system.server import CoreServer
 from core_system.store import Store
 from drivers.card_reader.pcscd_runner import SOCKET_ENV, PcscdUnavailable, PrivatePcscd, can_run
+from drivers.card_reader.stripe_emulator import StripeEmulator
 from drivers.card_reader.virtual_card.card import VirtualCard
 from drivers.card_reader.virtual_card.profile import load_profile
 from drivers.card_reader.virtual_card.vpcd_link import VpcdLink
@@ -55,6 +56,8 @@ DEMO_CARD_PROFILE = "unionpay_debit"  # drivers/card_reader/virtual_card/profile
 DEMO_CARD_PAN = "6228480012345678903"  # that profile's PAN (tag 5A)
 DEMO_CARD_PIN = "1234"  # a documented demo PIN (docs/card.md), like the seeded bill accounts
 DEMO_CARD_BALANCE = "3256.80"
+DEMO_STRIPE_PAN = "6210948000000029"  # CARDS["stripe_only"] of the stripe head emulator
+DEMO_STRIPE_BALANCE = "618.20"
 DEMO_READER = "Virtual PCD 00 00"  # vpcd slot 0
 DEMO_TECHNICIAN_PIN = "0000"  # a documented demo PIN (README, docs/technician.md), demo only
 DEMO_PIN_HASH_ENV = "KIOSK_DEMO_TECHNICIAN_PIN_HASH"  # a name in the demo's own env mapping
@@ -74,13 +77,15 @@ def demo_technician() -> TechnicianSettings:
 
 @dataclass
 class DemoCards:
-    """The demo's card world: its own pcscd and the virtual card for vpcd slot 0."""
+    """The demo's card world: its own pcscd, the virtual card for vpcd slot 0 and the hybrid
+    reader's stripe head on a pty (the demo's stripe-only card and a chip card to swipe)."""
 
     pcscd: PrivatePcscd
     link: VpcdLink
     issuer: CardIssuer
     workdir: Path
     owns_workdir: bool
+    stripe: StripeEmulator
 
     def insert(self) -> None:
         if not self.link.inserted:
@@ -89,7 +94,12 @@ class DemoCards:
     def remove(self) -> None:
         self.link.remove()
 
+    def swipe(self, card: str) -> bool:
+        """A customer swipes `card` (a name in drivers/card_reader/stripe_emulator.CARDS)."""
+        return self.stripe.swipe_card(card)
+
     def stop(self) -> None:
+        self.stripe.stop()
         self.link.remove()
         self.pcscd.stop()
         if self.owns_workdir:
@@ -190,8 +200,11 @@ def _start_cards(pin_key: bytes) -> tuple[DemoCards | None, str]:
         return None, str(exc)
     issuer = CardIssuer(SystemClock(), pin_keys={DEMO_KIOSK_ID: ("iso0", pin_key)})
     issuer.enrol(DEMO_CARD_PAN, DEMO_CARD_PIN, DEMO_CARD_BALANCE)
+    issuer.enrol(DEMO_STRIPE_PAN, DEMO_CARD_PIN, DEMO_STRIPE_BALANCE)
     link = VpcdLink(card, pcscd.port)
-    return DemoCards(pcscd, link, issuer, workdir, owns), ""
+    stripe = StripeEmulator()
+    stripe.start()
+    return DemoCards(pcscd, link, issuer, workdir, owns, stripe), ""
 
 
 def start_demo(
@@ -226,9 +239,12 @@ def start_demo(
         pin_key = secrets.token_bytes(16)  # per run, shared with the core; never on disk
         demo_cards, card_note = _start_cards(pin_key)
         if demo_cards is not None:
-            devices["card_reader"] = DeviceConfig(
-                "card_reader", "pcsc", {"reader": DEMO_READER, "startup_card": "retain"}
-            )
+            reader = {
+                "reader": DEMO_READER,
+                "startup_card": "retain",
+                "stripe_port": demo_cards.stripe.slave_path,
+            }
+            devices["card_reader"] = DeviceConfig("card_reader", "pcsc", reader)
             devices["pinpad"] = DeviceConfig(
                 "pinpad", "emulated", {"pin_format": "iso0", "key": SecretKey(pin_key)}
             )

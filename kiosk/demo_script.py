@@ -189,6 +189,14 @@ def _card_balance(run: DemoRun, env: DemoEnvironment) -> dict[str, object]:
     )
     run.choose(controller.current_screen(), label)
     run.wait_for("card_insert_card")
+    env.cards.swipe("chip_card")  # first the habit of swiping: a chip card is sent to the chip
+    _wait_until(
+        run,
+        lambda: controller.current_screen().message == catalog.text(lang, "card_error_use_chip"),
+        what="the swiped chip card to be refused with 'use the chip'",
+    )
+    refused = controller.current_screen().message
+    _shot(run, controller.current_screen(), "card_swipe_use_chip")
     env.cards.insert()  # the customer dips the card
     run.wait_for("card_enter_pin")
     run.press(*[Key(d) for d in DEMO_CARD_PIN])  # keys go to the PIN pad only
@@ -215,6 +223,7 @@ def _card_balance(run: DemoRun, env: DemoEnvironment) -> dict[str, object]:
         "steps": run.steps[first:],
         "journaled": kinds,
         "receipt": None,  # the balance journey offers no paper receipt
+        "chip_card_swiped": refused,
     }
 
 

@@ -34,6 +34,8 @@ def demo_actions(env: DemoEnvironment) -> list[Action]:
         actions += [
             ("插入银行卡 / Insert bank card", cards.insert),
             ("取出银行卡 / Remove bank card", cards.remove),
+            ("刷磁条卡 / Swipe stripe-only card", lambda: cards.swipe("stripe_only")),
+            ("刷芯片卡 / Swipe chip card (refused)", lambda: cards.swipe("chip_card")),
         ]
     actions += [
         ("打印机缺纸 / Printer: paper out", lambda: printer.set_paper("out")),

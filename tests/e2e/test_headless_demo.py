@@ -71,6 +71,9 @@ def _assert_card_part(summary: dict, out: Path) -> None:
         assert any(shot.endswith(f"-{step}.png") for shot in summary["screenshots"])
     assert card["steps"][-1] == "attract"
     assert {"card_read", "card_authorized", "card_ejected", "card_taken"} <= set(card["journaled"])
+    # A chip card swiped first on the hybrid reader's stripe head was sent to the chip.
+    assert card["chip_card_swiped"] == "这是芯片卡，请插入芯片读卡器，不要刷卡"
+    assert "card_swipe_refused" in card["journaled"]
 
 
 @pytest.fixture
@@ -143,7 +146,7 @@ def test_walking_away_with_cash_inserted_gets_a_credit_slip_and_the_core_the_dep
     assert kinds[-3:] == ["customer_timeout", "cash_credited", "receipt_printed"]
 
 
-def test_the_demo_panel_inserts_and_removes_the_virtual_bank_card(tmp_path: Path, qt_app) -> None:
+def test_the_demo_panel_inserts_removes_and_swipes_bank_cards(tmp_path: Path, qt_app) -> None:
     from screens.demo_panel import DemoPanel
     from screens.demo_window import demo_actions
 
@@ -161,6 +164,11 @@ def test_the_demo_panel_inserts_and_removes_the_virtual_bank_card(tmp_path: Path
         assert panel.status.text() == "✔ 插入银行卡 / Insert bank card"
         buttons["取出银行卡 / Remove bank card"].click()
         _pump_until(env, lambda: not reader.card_present)
+        head = env.runtime.card.station.stripe  # the hybrid reader's stripe head
+        buttons["刷磁条卡 / Swipe stripe-only card"].click()
+        _pump_until(env, lambda: head.health().counters["swipes"] == 1)
+        buttons["刷芯片卡 / Swipe chip card (refused)"].click()
+        _pump_until(env, lambda: head.health().counters["swipes_refused"] == 1)
     finally:
         env.stop()
     assert env.cards.pcscd.pid is None  # the demo's own pcscd was stopped by its pid
