@@ -119,7 +119,7 @@ class StripeSerialReader:
                 self._stop.wait(self._retry_s)
                 continue
             try:
-                data = self._serial.read(256) if self._serial is not None else b""
+                data = self._read_available()
                 for token in self._frames.feed(data):
                     self._token(token)
                 self._timers(time.monotonic())
@@ -145,6 +145,14 @@ class StripeSerialReader:
             except (OSError, serial.SerialException) as exc:
                 log.debug("%s: close: %s", self.device_id, exc)
             self._serial = None
+
+    def _read_available(self) -> bytes:
+        """Waits up to the port timeout for a first byte, then takes whatever else arrived:
+        a swipe is handled as soon as its bytes are in, not when a fixed-size read times out."""
+        assert self._serial is not None
+        data = self._serial.read(1)
+        waiting = self._serial.in_waiting
+        return data + self._serial.read(waiting) if data and waiting else data
 
     def _write(self, data: bytes) -> None:
         assert self._serial is not None
