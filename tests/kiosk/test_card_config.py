@@ -15,6 +15,7 @@ from kiosk.config import parse_config
 from kiosk.errors import ConfigError
 from kiosk.keys import Key
 from kiosk.runtime.registry import DeviceContext, default_registry
+from kiosk.technician.entry_config import hash_pin
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "kiosk.toml"
 PIN_KEY_HEX = "0123456789ABCDEFFEDCBA9876543210"
@@ -22,6 +23,7 @@ ENV = {
     "KIOSK_CORE_TOKEN": "s3cret-token",
     "KIOSK_JOURNAL_KEY": "journal-seal-secret-0001",
     "KIOSK_PIN_KEY": PIN_KEY_HEX,
+    "KIOSK_TECH_PIN_HASH": hash_pin("482915", b"example-salt", 1000),  # the example names it
 }
 
 

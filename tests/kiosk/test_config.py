@@ -7,12 +7,26 @@ from pathlib import Path
 
 import pytest
 
+from kiosk.cli import main
 from kiosk.config import load_config, parse_config
 from kiosk.errors import ConfigError
+from kiosk.journeys.topup_ic_card_service import card_key
+from kiosk.keys import Key
 from kiosk.runtime.registry import DeviceContext, default_registry
+from kiosk.technician.entry_config import hash_pin
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "kiosk.toml"
-ENV = {"KIOSK_CORE_TOKEN": "s3cret-token", "KIOSK_JOURNAL_KEY": "journal-seal-secret-0001"}
+PIN_KEY_HEX = "0123456789ABCDEFFEDCBA9876543210"  # 16 bytes: a TDES key for iso0
+IC_CARD_KEY_HEX = "00112233445566778899AABBCCDDEEFF"
+TECH_PIN = "482915"
+TECH_PIN_HASH = hash_pin(TECH_PIN, bytes.fromhex("a1b2c3d4e5f60718"), iterations=1000)
+ENV = {
+    "KIOSK_CORE_TOKEN": "s3cret-token",
+    "KIOSK_JOURNAL_KEY": "journal-seal-secret-0001",
+    "KIOSK_PIN_KEY": PIN_KEY_HEX,
+    "KIOSK_IC_CARD_KEY": IC_CARD_KEY_HEX,
+    "KIOSK_TECH_PIN_HASH": TECH_PIN_HASH,
+}
 
 
 def _raw() -> dict:
@@ -28,6 +42,72 @@ def test_the_example_config_is_valid_and_typed() -> None:
     assert "s3cret" not in repr(config), "the token never shows in a repr or a log line"
     assert "journal-seal" not in repr(config)
     assert config.voice.card_slot == 2 and config.timeouts.warning == 20.0
+
+
+def test_the_example_shows_every_optional_table_parsed() -> None:
+    """Card reader + PIN pad, coin, IC-card reader, operator switch, technician, telemetry."""
+    config = load_config(EXAMPLE, ENV)
+    assert set(config.devices) == {
+        "cash",
+        "coin",
+        "printer",
+        "headphone",
+        "card_reader",
+        "pinpad",
+        "ic_card_reader",
+        "operator_switch",
+    }
+    reader = config.devices["card_reader"].options
+    assert (reader["reader"], reader["wait_ms"], reader["startup_card"]) == (
+        "*CCID* 00 00",
+        50,
+        "retain",
+    )
+    assert (reader["retry_s"], reader["take_timeout"]) == (0.5, 30.0)
+    assert (reader["stripe_port"], reader["stripe_baudrate"], reader["stripe_lrc"]) == (
+        "/dev/ttyUSB2",
+        9600,
+        True,
+    )
+    pad = config.devices["pinpad"].options
+    assert pad["pin_format"] == "iso0" and pad["key"].reveal() == bytes.fromhex(PIN_KEY_HEX)
+    assert card_key(config.devices["ic_card_reader"], ENV) == bytes.fromhex(IC_CARD_KEY_HEX)
+    assert config.devices["ic_card_reader"].options["reader"] == "*CCID* 01 00"
+    assert config.devices["coin"].backend == "cctalk"
+    assert config.devices["operator_switch"].backend == "emulated"
+    assert config.devices["cash"].options["cashbox_capacity"] == 1000
+    tech = config.technician
+    assert tech.pin_hash is not None and tech.pin_hash.matches(TECH_PIN)
+    assert not tech.pin_hash.matches("000000")
+    assert tech.key_sequence[:4] == (Key.CANCEL, Key.CANCEL, Key.CLEAR, Key.ENTER)
+    assert (tech.max_failures, tech.lockout_s, tech.pin_length) == (3, 900.0, 6)
+    assert tech.technician_for_card("F04B494F534B54", "9999000000000046") == "T-0042"
+    assert (config.telemetry.interval_s, config.telemetry.refresh_s) == (60.0, 5.0)
+    assert config.voice.engine == "auto" and config.voice.keypad_debounce_s == 0.08
+    assert (config.timeouts.core_lookup, config.timeouts.settle_note) == (15.0, 15.0)
+    for secret in (PIN_KEY_HEX, IC_CARD_KEY_HEX, TECH_PIN_HASH.split("$")[3]):
+        assert secret.lower() not in repr(config).lower()
+
+
+def test_every_example_device_builds_with_its_backend(tmp_path: Path) -> None:
+    """The backend factories accept the example's options (types, ids); nothing is opened."""
+    config = load_config(EXAMPLE, ENV)
+    context = DeviceContext(lambda event: None, tmp_path, tmp_path)
+    registry = default_registry()
+    for device in config.devices.values():
+        registry.build(device, context).close()
+
+
+def test_check_config_accepts_the_example(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for name, value in ENV.items():
+        monkeypatch.setenv(name, value)
+    assert main(["check-config", str(EXAMPLE)]) == 0
+    assert "config ok: kiosk kiosk-0001" in capsys.readouterr().out
+    monkeypatch.delenv("KIOSK_PIN_KEY")
+    assert main(["check-config", str(EXAMPLE)]) == 2
+    assert "devices.pinpad.key_env" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize(

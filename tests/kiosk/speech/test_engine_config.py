@@ -9,9 +9,15 @@ import pytest
 
 from kiosk.config import parse_config
 from kiosk.errors import ConfigError
+from kiosk.technician.entry_config import hash_pin
 
 EXAMPLE = Path(__file__).resolve().parents[3] / "examples" / "kiosk.toml"
-ENV = {"KIOSK_CORE_TOKEN": "s3cret-token", "KIOSK_JOURNAL_KEY": "journal-seal-secret-0001"}
+ENV = {
+    "KIOSK_CORE_TOKEN": "s3cret-token",
+    "KIOSK_JOURNAL_KEY": "journal-seal-secret-0001",
+    "KIOSK_PIN_KEY": "0123456789ABCDEFFEDCBA9876543210",  # examples/kiosk.toml [devices.pinpad]
+    "KIOSK_TECH_PIN_HASH": hash_pin("482915", b"example-salt", 1000),  # [technician]
+}
 
 
 def _with_engine(value: object) -> dict:
