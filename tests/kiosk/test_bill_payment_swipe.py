@@ -4,24 +4,13 @@ PIN can be retried, and an issuer's retain order cannot capture a card the custo
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 
-from drivers.card_reader.base import StripeRead, StripeReadFailed
-from drivers.card_reader.stripe_emulator import CARDS
-from drivers.card_reader.stripe_protocol import Swipe
-from drivers.card_reader.stripe_serial import swipe_event
 from kiosk.events import KeyPressed
 from kiosk.journeys.bill_payment_states import State
 from kiosk.keys import Key
+from tests.kiosk.card_fakes import swiped
 from tests.kiosk.test_bill_payment_card import PIN, CardRig, make_card_rig
-
-TODAY = date(2026, 11, 23)
-
-
-def swiped(name: str) -> StripeRead | StripeReadFailed:
-    track1, track2 = CARDS[name]
-    return swipe_event("card_reader.stripe", Swipe("1", track1, track2), TODAY)
 
 
 def at_insert(tmp_path: Path, *, head: bool = True) -> CardRig:

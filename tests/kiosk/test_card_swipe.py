@@ -4,27 +4,17 @@ swiped card is never "ejected", waited for or counted as captured."""
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 
 import pytest
 
-from drivers.card_reader.base import CardInserted, StripeRead, StripeReadFailed
-from drivers.card_reader.stripe_emulator import CARDS
-from drivers.card_reader.stripe_protocol import Swipe
-from drivers.card_reader.stripe_serial import swipe_event
+from drivers.card_reader.base import CardInserted
 from kiosk.events import KeyPressed
 from kiosk.journeys.balance_states import State
 from kiosk.keys import Key
 from kiosk.speech.script import screen_script
+from tests.kiosk.card_fakes import swiped
 from tests.kiosk.test_balance_journey import Rig
-
-TODAY = date(2026, 11, 23)
-
-
-def swiped(name: str) -> StripeRead | StripeReadFailed:
-    track1, track2 = CARDS[name]
-    return swipe_event("card_reader.stripe", Swipe("1", track1, track2), TODAY)
 
 
 def hybrid(tmp_path: Path) -> Rig:
