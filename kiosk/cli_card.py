@@ -15,6 +15,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
+from kiosk.cli_card_swipe import register as register_swipe
 from kiosk.errors import ConfigError
 
 DEFAULT_READER = "Virtual PCD 00 00"
@@ -35,6 +36,7 @@ def register_card_commands(commands: Any, emulators: Any) -> None:
     read.add_argument("--json", action="store_true", help="print JSON")
     read.add_argument("--wait", type=float, default=0.0, help="seconds to wait for a card")
     read.set_defaults(handler=_card_read)
+    register_swipe(card_commands)
 
     emulate = emulators.add_parser(
         "card",

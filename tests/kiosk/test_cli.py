@@ -20,6 +20,7 @@ COMMANDS = [
     ["emulate", "printer"],
     ["emulate", "cctalk"],
     ["emulate", "stripe"],
+    ["card", "swipe"],
 ]
 
 
