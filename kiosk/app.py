@@ -387,6 +387,7 @@ def build_kiosk(
         headphone=headphone,
         card_reader=card.station.reader if card is not None else None,
         card_reads=card.station.port if card is not None else None,
+        card_stripe=card.station.stripe if card is not None else None,
         speech=choice.engine,
         speech_problem=choice.reason,
     )

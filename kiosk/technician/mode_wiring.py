@@ -70,6 +70,7 @@ def build_technician(
     headphone: BuiltDevice | None = None,
     card_reader: Any = None,
     card_reads: Any = None,
+    card_stripe: Any = None,
     speech: Any = None,
     speech_problem: str = "",
 ) -> TechnicianWiring:
@@ -122,6 +123,7 @@ def build_technician(
             coin=coin.device if coin else None,
             coin_emulator=coin.emulator if coin else None,
             card=card_reader,
+            stripe=card_stripe,
             speech=speech if hasattr(speech, "render") else None,
             speech_problem=speech_problem,
             headphone=headphone.device if headphone else None,

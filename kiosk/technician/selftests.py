@@ -54,8 +54,9 @@ PRINTER, CARD, NOTE, COIN, SPEECH, HEADPHONE = (
     "speech",
     "headphone_jack",
 )
+STRIPE = "stripe_head"  # a hybrid card reader's magnetic-stripe head
 KEYPAD, SCREEN, SENSORS = "keypad", "screen_pattern", "sensors"
-NONINTERACTIVE = (PRINTER, CARD, NOTE, COIN, SPEECH, HEADPHONE)
+NONINTERACTIVE = (PRINTER, CARD, STRIPE, NOTE, COIN, SPEECH, HEADPHONE)
 INTERACTIVE = (KEYPAD, SCREEN, SENSORS)
 
 

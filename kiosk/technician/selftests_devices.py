@@ -29,6 +29,7 @@ from kiosk.technician.selftests import (
     NOTE,
     PRINTER,
     SPEECH,
+    STRIPE,
     EventTap,
     SelfTestStatus,
     SelfTestSuite,
@@ -53,6 +54,7 @@ class SelfTestDevices:
     coin: Any = None  # drivers.coin.cctalk_driver.CcTalkCoinAcceptor
     coin_emulator: Any = None  # CcTalkEmulator: drops the test coin itself
     card: Any = None  # drivers.card_reader.pcsc.PcscCardReader
+    stripe: Any = None  # drivers.card_reader.stripe_serial.StripeSerialReader
     speech: Any = None  # a SpeechEngine with render() (EspeakEngine)
     speech_problem: str = ""  # why there is no engine
     headphone: Any = None
@@ -190,6 +192,21 @@ def card_test(devices: SelfTestDevices) -> Outcome:
     return PASS, "OK", {**details, "atr": atr, "aid": summary["aid"], "label": summary["label"]}
 
 
+def stripe_test(devices: SelfTestDevices) -> Outcome:
+    """The head answers its status query on its serial link (a swipe needs a technician's
+    card: `kiosk card swipe` reads one)."""
+    head = devices.stripe
+    deadline = time.monotonic() + devices.timeout_s  # a head just opened answers within 2 s
+    while head.health().state is not DeviceState.ONLINE and time.monotonic() < deadline:
+        time.sleep(0.05)
+    health = head.health()
+    if (bad := _offline(health, "STRIPE_HEAD")) is not None:
+        return bad
+    counters = health.counters
+    details = {key: str(counters.get(key, 0)) for key in ("swipes", "swipes_refused")}
+    return PASS, "OK", {"port": head.port, **details}
+
+
 def _today() -> Any:
     from datetime import UTC, datetime
 
@@ -229,6 +246,7 @@ def build_suite(devices: SelfTestDevices) -> SelfTestSuite:
     plan: list[tuple[str, str, Any, Callable[[SelfTestDevices], Outcome], str]] = [
         (PRINTER, "printer", devices.printer, printer_test, "no printer configured"),
         (CARD, "card", devices.card, card_test, "no card reader configured"),
+        (STRIPE, "card_reader.stripe", devices.stripe, stripe_test, "no stripe head configured"),
         (NOTE, "cash", devices.cash, note_test, "no note acceptor configured"),
         (COIN, "coin", devices.coin, coin_test, "no coin acceptor configured"),
         (SPEECH, "speech", devices.speech, speech_test, devices.speech_problem or "no engine"),

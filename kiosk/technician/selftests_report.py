@@ -64,6 +64,17 @@ def _card_reader(config: KioskConfig, raw: dict[str, Any], on_event: Any) -> Any
     )
 
 
+def _stripe_head(config: KioskConfig, on_event: Any) -> Any:
+    """The hybrid reader's stripe head (`stripe_port`), or None when the cabinet has none."""
+    configured = config.devices.get("card_reader")
+    if configured is None:
+        return None
+    from kiosk.card_stripe import stripe_head
+    from kiosk.clock import SystemClock
+
+    return stripe_head(dict(configured.options), on_event, SystemClock())
+
+
 def _speech() -> tuple[Any, str]:
     """espeak-ng renders the test prompt to a file; playback is reported, not needed."""
     from kiosk.speech.engine import EspeakEngine, SpeechError
@@ -91,6 +102,7 @@ def run_diagnostics(
         load_catalog(),
         work_dir=scratch / "diag",
         card_reader=_card_reader(config, raw, tap.publish),
+        card_stripe=_stripe_head(config, tap.publish),
         speech=speech,
         speech_problem=problem,
         tap=tap,

@@ -67,6 +67,7 @@ def open_devices(
     *,
     work_dir: Path,
     card_reader: Any = None,
+    card_stripe: Any = None,
     speech: Any = None,
     speech_problem: str = "",
     tap: EventTap | None = None,
@@ -99,6 +100,11 @@ def open_devices(
         opened.devices["card"] = card_reader
         opened.selftest.card = card_reader
         opened.built.append(BuiltDevice(card_reader, closers=[card_reader.stop]))
+    if card_stripe is not None:
+        card_stripe.start()
+        opened.devices["card_stripe"] = card_stripe
+        opened.selftest.stripe = card_stripe
+        opened.built.append(BuiltDevice(card_stripe, closers=[card_stripe.stop]))
     opened.selftest.speech = speech if hasattr(speech, "render") else None
     opened.selftest.speech_problem = speech_problem
     printer = opened.selftest.printer
