@@ -11,7 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 from drivers.card_reader.base import CardInserted, CardRemoved, StripeRead, StripeReadFailed
-from kiosk.journeys.card_services_menu import CardServices, CardStation
+from kiosk.card_station import CardStation
+from kiosk.journeys.card_services_menu import CardServices
 
 
 class StationCardPort:
