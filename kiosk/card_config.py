@@ -13,6 +13,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from kiosk.config_keys import check_keys
 from kiosk.errors import ConfigError
 
 PIN_FORMATS = {"iso0": (16, 24), "iso4": (16, 24, 32)}  # TDES / AES key sizes in bytes
@@ -58,16 +59,10 @@ def _table(value: Any, key: str, backends: tuple[str, ...]) -> dict[str, Any]:
     return value
 
 
-def _known(table: dict[str, Any], key: str, known: set[str]) -> None:
-    for name in table:
-        if name not in known:
-            raise ConfigError(f"{key}.{name}", f"one of {sorted(known)}")
-
-
 def _card_reader(value: Any) -> tuple[str, dict[str, Any]]:
     key = "devices.card_reader"
     table = _table(value, key, ("pcsc",))
-    _known(
+    check_keys(
         table,
         key,
         {"backend", "reader", "wait_ms", "retry_s", "take_timeout", "startup_card", *STRIPE_KEYS},
@@ -120,7 +115,7 @@ def _pinpad(value: Any, env: Any) -> tuple[str, dict[str, Any]]:
     table = _table(value, key, ("emulated",))
     if "key" in table:
         raise ConfigError(f"{key}.key", "key_env or key_file: the PIN key is never in the file")
-    _known(table, key, {"backend", "pin_format", "key_env", "key_file"})
+    check_keys(table, key, {"backend", "pin_format", "key_env", "key_file"})
     pin_format = table.get("pin_format", "iso0")
     if pin_format not in PIN_FORMATS:
         raise ConfigError(f"{key}.pin_format", f"one of {sorted(PIN_FORMATS)}", pin_format)

@@ -82,9 +82,12 @@ def load_without_secrets(raw: dict[str, Any]) -> Any:
     """The validated config, with a placeholder for every secret variable that is not set in
     this shell: the self-tests and the bundle never talk to the core or take a PIN."""
     from kiosk.config import parse_config
+    from kiosk.config_keys import IC_CARD_KEY_ENV
 
     env = dict(os.environ)
-    for variable in _env_names(raw):
+    ic_card = raw.get("devices", {}).get("ic_card_reader") if isinstance(raw, dict) else None
+    implied = [IC_CARD_KEY_ENV] if isinstance(ic_card, dict) and "key_file" not in ic_card else []
+    for variable in [*_env_names(raw), *implied]:  # the IC-card key variable has a default name
         if not env.get(variable):
             env[variable] = PLACEHOLDER
     return parse_config(raw, env)

@@ -1,8 +1,10 @@
 """One TOML file validated into typed, frozen objects at start-up.
 
 A bad or missing value stops the kiosk with a ConfigError naming the dotted key and the form it
-expects, so a technician can fix the file without reading code. Secrets are never in the file's
-code defaults: the core token comes from the environment variable the file names (or a file).
+expects, so a technician can fix the file without reading code. A table or key the loader does
+not read is refused the same way (kiosk/config_keys.py lists them), so a typo cannot leave a
+default running. Secrets are never in the file's code defaults: the core token comes from the
+environment variable the file names (or a file).
 """
 
 from __future__ import annotations
@@ -16,6 +18,15 @@ from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from kiosk.card_config import card_devices
+from kiosk.config_keys import (
+    CARD_KINDS,
+    KEYS,
+    KINDS,
+    REQUIRED_KINDS,
+    TABLES,
+    check_keys,
+    device_options,
+)
 from kiosk.errors import ConfigError
 from kiosk.i18n import LANGUAGES
 from kiosk.money import MINOR_DIGITS
@@ -118,6 +129,9 @@ def load_config(path: Path, env: dict[str, str] | None = None) -> KioskConfig:
 
 
 def parse_config(raw: dict[str, Any], env: dict[str, str] | os._Environ[str]) -> KioskConfig:
+    for name in raw:
+        if name not in TABLES:
+            raise ConfigError(name, f"one of the tables {list(TABLES)}")
     kiosk = _table(raw, "kiosk")
     kiosk_id = _get(kiosk, "kiosk.id", str, "an id like 'kiosk-0001'")
     if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}", kiosk_id):
@@ -145,13 +159,13 @@ def parse_config(raw: dict[str, Any], env: dict[str, str] | os._Environ[str]) ->
         data_dir=data_dir,
         default_language=language,
         core=_core(_table(raw, "core"), env),
-        devices=_devices(_table(raw, "devices")) | _card_devices(_table(raw, "devices"), env),
-        screen=_screen(raw.get("screen", {})),
+        devices=_devices(_table(raw, "devices"), env) | _card_devices(_table(raw, "devices"), env),
+        screen=_screen(_optional(raw, "screen")),
         timeouts=_numbers(raw.get("timeouts", {}), "timeouts", TimeoutConfig),
-        queue=_queue(raw.get("queue", {})),
+        queue=_queue(_optional(raw, "queue")),
         timezone=timezone,
-        voice=_voice(raw.get("voice", {})),
-        journal_key=_journal_key(raw.get("journal", {}), env),
+        voice=_voice(_optional(raw, "voice")),
+        journal_key=_journal_key(_optional(raw, "journal"), env),
         telemetry=_numbers(raw.get("telemetry", {}), "telemetry", TelemetryConfig),
         technician=parse_technician(raw.get("technician", {}), env),
     )
@@ -206,46 +220,29 @@ def _core(table: dict[str, Any], env: Any) -> CoreConfig:
     )
 
 
-def _devices(table: dict[str, Any]) -> dict[str, DeviceConfig]:
+def _devices(table: dict[str, Any], env: Any) -> dict[str, DeviceConfig]:
+    """Every `[devices.X]` but the card reader and PIN pad: a registered backend, known keys.
+
+    The backend ids come from the registry itself, so `check-config` and `run` refuse the same
+    typo; the keys each backend reads are listed once, in kiosk/config_keys.py.
+    """
+    from kiosk.runtime.registry import default_registry  # it imports DeviceConfig from here
+
+    registry = default_registry()
+    check_keys(table, "devices", set(KINDS))
     devices: dict[str, DeviceConfig] = {}
-    for kind in ("cash", "printer"):
-        entry = table.get(kind)
+    for kind, entry in table.items():
+        if kind in CARD_KINDS:
+            continue
         if not isinstance(entry, dict):
-            raise ConfigError(f"devices.{kind}", 'a table with at least backend = "..."')
-        backend = _get(entry, f"devices.{kind}.backend", str, "a backend id")
-        options = {k: v for k, v in entry.items() if k != "backend"}
-        devices[kind] = DeviceConfig(kind=kind, backend=backend, options=options)
-    coin = table.get("coin")  # optional: a kiosk without a coin acceptor takes notes only
-    if coin is not None:
-        if not isinstance(coin, dict):
-            raise ConfigError("devices.coin", 'a table with backend = "cctalk" or similar')
-        backend = _get(coin, "devices.coin.backend", str, "a backend id")
-        options = {k: v for k, v in coin.items() if k != "backend"}
-        devices["coin"] = DeviceConfig(kind="coin", backend=backend, options=options)
-    jack = table.get("headphone")  # optional: without it there is no voice mode
-    if jack is not None:
-        if not isinstance(jack, dict):
             raise ConfigError(
-                "devices.headphone", 'a table with backend = "evdev", "alsa" or "emulated"'
+                f"devices.{kind}", f"a table with backend = one of {registry.backends(kind)}"
             )
-        backend = _get(jack, "devices.headphone.backend", str, "a backend id")
-        options = {k: v for k, v in jack.items() if k != "backend"}
-        devices["headphone"] = DeviceConfig(kind="headphone", backend=backend, options=options)
-    switch = table.get("operator_switch")  # optional: the cabinet's maintenance key switch
-    if switch is not None:
-        if not isinstance(switch, dict):
-            raise ConfigError("devices.operator_switch", 'a table with backend = "emulated"')
-        backend = _get(switch, "devices.operator_switch.backend", str, "a backend id")
-        options = {k: v for k, v in switch.items() if k != "backend"}
-        devices["operator_switch"] = DeviceConfig("operator_switch", backend, options)
-    ic = table.get("ic_card_reader")  # optional: the prepaid-card reader for IC-card recharge
-    if ic is not None:
-        if not isinstance(ic, dict):
-            raise ConfigError("devices.ic_card_reader", 'a table with backend = "pcsc"')
-        backend = _get(ic, "devices.ic_card_reader.backend", str, "a backend id")
-        _get(ic, "devices.ic_card_reader.reader", str, "a reader name pattern")
-        options = {k: v for k, v in ic.items() if k != "backend"}
-        devices["ic_card_reader"] = DeviceConfig("ic_card_reader", backend, options)
+        backend, options = device_options(kind, entry, registry.backends(kind), env)
+        devices[kind] = DeviceConfig(kind, backend, options)
+    for kind in REQUIRED_KINDS:  # coin, headphone, IC-card reader, switch: optional
+        if kind not in devices:
+            raise ConfigError(f"devices.{kind}", 'a table with at least backend = "..."')
     return devices
 
 
@@ -269,9 +266,7 @@ def _voice(table: Any) -> VoiceConfig:
         **positions,
         unplugged_grace_s=_positive(table, "voice.unplugged_grace_s", 30.0),
         timeout_factor=_positive(table, "voice.timeout_factor", 3.0),
-        keypad_debounce_s=float(
-            _get(table, "voice.keypad_debounce_s", float, "seconds, e.g. 0.08", 0.0)
-        ),
+        keypad_debounce_s=_seconds_or_zero(table, "voice.keypad_debounce_s"),
         engine=_speech_engine(table),
     )
 
@@ -328,7 +323,14 @@ def _table(raw: dict[str, Any], key: str) -> dict[str, Any]:
     value = raw.get(key)
     if not isinstance(value, dict):
         raise ConfigError(key, f"a [{key}] table")
+    if key in KEYS:
+        check_keys(value, key, KEYS[key])
     return value
+
+
+def _optional(raw: dict[str, Any], key: str) -> dict[str, Any]:
+    """An optional table (absent: defaults), checked like a required one when present."""
+    return _table(raw, key) if key in raw else {}
 
 
 def _get(table: dict[str, Any], key: str, kind: type[T], expected: str, default: Any = ...) -> T:
@@ -342,6 +344,14 @@ def _get(table: dict[str, Any], key: str, kind: type[T], expected: str, default:
     if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
         raise ConfigError(key, expected, value)
     return value
+
+
+def _seconds_or_zero(table: dict[str, Any], key: str) -> float:
+    """Seconds that may be 0 (off); a whole number such as 1 is as good as 1.0."""
+    value = table.get(key.rsplit(".", 1)[-1], 0.0)
+    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+        raise ConfigError(key, "seconds, 0 or more, e.g. 0.08", value)
+    return float(value)
 
 
 def _positive(table: dict[str, Any], key: str, default: float) -> float:

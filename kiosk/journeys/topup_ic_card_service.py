@@ -13,7 +13,6 @@ import logging
 import os
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future
-from pathlib import Path
 from typing import Any
 
 from drivers.base import DeviceState
@@ -23,7 +22,8 @@ from drivers.card_reader.pcsc import PcscCardReader
 from drivers.card_reader.stored_value import CardState, StoredValueCard
 from kiosk.billing import Biller
 from kiosk.config import DeviceConfig
-from kiosk.errors import ConfigError, KioskError
+from kiosk.config_keys import ic_card_key
+from kiosk.errors import KioskError
 from kiosk.events import KeyPressed
 from kiosk.journeys.kiosk_session import MenuEntry
 from kiosk.journeys.ports import CashPort
@@ -36,23 +36,14 @@ from kiosk.screen_model import ScreenModel
 
 log = logging.getLogger(__name__)
 Publish = Callable[[object], None]
-DEFAULT_KEY_ENV = "KIOSK_IC_CARD_KEY"
 # A settle-only journey writes what the journal says was paid; it needs no product limits.
 _NONE = Money.zero("CNY")
 UNKNOWN_PRODUCT = Biller("", "", "", ".*", _NONE, _NONE, False, False, _NONE)
 
 
 def card_key(config: DeviceConfig, env: Mapping[str, str] | None = None) -> bytes:
-    """The card MAC key (hex) from `key_file` or the variable named by `key_env`."""
-    env = os.environ if env is None else env
-    options = config.options
-    try:
-        if "key_file" in options:
-            return bytes.fromhex(Path(str(options["key_file"])).read_text().strip())
-        name = str(options.get("key_env", DEFAULT_KEY_ENV))
-        return bytes.fromhex(env[name].strip())
-    except (OSError, KeyError, ValueError) as exc:
-        raise ConfigError(config.key("key_file/key_env"), "a readable hex card key") from exc
+    """The card MAC key, by the rules the config loader checked at start-up."""
+    return ic_card_key(config.options, f"devices.{config.kind}", os.environ if env is None else env)
 
 
 class PcscStoredValuePort:

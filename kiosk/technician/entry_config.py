@@ -129,8 +129,8 @@ def parse_technician(table: Any, env: Mapping[str, str] | None = None) -> Techni
         card_ids={str(k): str(v) for k, v in cards.items()},
         key_sequence=keys,
         sequence_window_s=_number(table, "sequence_window_s", 10.0),
-        pin_length=int(_number(table, "pin_length", 6)),
-        max_failures=int(_number(table, "max_failures", 3)),
+        pin_length=_whole(table, "pin_length", 6),
+        max_failures=_whole(table, "max_failures", 3),
         lockout_s=_number(table, "lockout_s", 900.0),
         pin_timeout_s=_number(table, "pin_timeout_s", 30.0),
         idle_timeout_s=_number(table, "idle_timeout_s", 600.0),
@@ -158,3 +158,11 @@ def _number(table: dict[str, Any], name: str, default: float) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
         raise ConfigError(f"technician.{name}", "a positive number", value)
     return float(value)
+
+
+def _whole(table: dict[str, Any], name: str, default: int) -> int:
+    """A count (PIN digits, tries): 6.5 is a typo to refuse, not a 6 to guess."""
+    value = table.get(name, default)
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise ConfigError(f"technician.{name}", "a positive whole number", value)
+    return value

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from kiosk.cli import main
-from kiosk.config import load_config, parse_config
+from kiosk.config import DeviceConfig, load_config, parse_config
 from kiosk.errors import ConfigError
 from kiosk.journeys.topup_ic_card_service import card_key
 from kiosk.keys import Key
@@ -141,10 +141,13 @@ def test_a_bad_value_names_the_key(mutate, key: str) -> None:
 def test_an_unknown_backend_lists_the_known_ones(tmp_path: Path) -> None:
     raw = _raw()
     raw["devices"]["printer"]["backend"] = "laser"
-    config = parse_config(raw, ENV)
-    context = DeviceContext(lambda event: None, tmp_path, tmp_path)
     with pytest.raises(ConfigError, match="escpos-emulated") as caught:
-        default_registry().build(config.devices["printer"], context)
+        parse_config(raw, ENV)  # refused at load (check-config), not first at `kiosk run`
+    assert caught.value.key == "devices.printer.backend"
+    context = DeviceContext(lambda event: None, tmp_path, tmp_path)
+    laser = DeviceConfig("printer", "laser", {})  # built directly, as the demo builds its devices
+    with pytest.raises(ConfigError, match="escpos-emulated") as caught:
+        default_registry().build(laser, context)
     assert caught.value.key == "devices.printer.backend"
 
 

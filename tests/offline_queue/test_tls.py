@@ -153,7 +153,10 @@ def test_config_takes_a_pin_and_refuses_a_malformed_one() -> None:
     raw = {
         "kiosk": {"id": "k-1", "data_dir": "/tmp/k"},
         "core": {"url": "https://core.example.com", "token_env": "T", "pin_sha256": "AB" * 32},
-        "devices": {"cash": {"backend": "x"}, "printer": {"backend": "y"}},
+        "devices": {
+            "cash": {"backend": "essp-emulated"},
+            "printer": {"backend": "escpos-emulated"},
+        },
     }
     assert parse_config(raw, {"T": "tok"}).core.pin_sha256 == "ab" * 32
     raw["core"]["pin_sha256"] = "not-a-fingerprint"

@@ -339,6 +339,7 @@ def test_kiosk_config_carries_technician_settings_and_the_operator_switch(tmp_pa
         "KIOSK_JOURNAL_KEY": "journal-seal-secret-0001",
         "KIOSK_TECH_PIN_HASH": PIN_HASH,
         "KIOSK_PIN_KEY": "0123456789ABCDEFFEDCBA9876543210",  # the example's [devices.pinpad]
+        "KIOSK_IC_CARD_KEY": "00" * 16,  # the example's [devices.ic_card_reader]
     }
     config = parse_config(raw, env)
     assert config.technician.lockout_s == 60.0
