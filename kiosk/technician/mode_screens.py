@@ -165,7 +165,7 @@ def _result(mode: MaintenanceMode, zone: ZoneInfo) -> ScreenModel:
         )
     status = result.status.value
     tone = {"pass": Tone.SUCCESS, "fail": Tone.ERROR}.get(status, Tone.WARNING)
-    details = tuple(f"{k}: {v}" for k, v in sorted(dict(result.details).items()))
+    details = tuple(f"{k}: {v}" for k, v in sorted(dict(result.details).items()) if v != "")
     where = f"{result.test} / {result.device_id}" if result.device_id else result.test
     return ScreenModel(
         **_base(mode, "tech_selftest_result", "tech_result_title", test=where),

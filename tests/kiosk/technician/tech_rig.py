@@ -98,7 +98,12 @@ class FakeHealth:
 
 def suite() -> SelfTestSuite:
     printed = SelfTestResult(
-        "printer", "printer", SelfTestStatus.PASS, "OK", {"page": "diagnostic page printed"}, 812.0
+        "printer",
+        "printer",
+        SelfTestStatus.PASS,
+        "OK",
+        {"page": "diagnostic page printed", "detail": ""},
+        812.0,
     )
     no_card = SelfTestResult(
         "card_reader", "card", SelfTestStatus.FAIL, "CARD_NO_ATR", {"reader": "Virtual PCD 00 00"}

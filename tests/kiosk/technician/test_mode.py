@@ -93,6 +93,7 @@ def test_automatic_self_tests_show_typed_results_and_are_audited(tmp_path: Path)
     assert result.message == "Passed"
     assert "page: diagnostic page printed" in result.body
     assert "Code OK · 812 ms" in result.body
+    assert not any(line.startswith("detail:") for line in result.body)  # nothing to say: no line
     rig.press(Key.ENTER, "2")
     failed = rig.screen()
     assert failed.tone is Tone.ERROR and failed.message == "Failed"
