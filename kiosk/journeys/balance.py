@@ -3,9 +3,10 @@
 card -> (application choice) -> PIN on the pad -> online authorisation -> balance shown, or
 period -> entries -> multi-page statement printed; then the card is ejected and the customer has
 `take_timeout` seconds to take it before it is retained. A card swiped on a hybrid reader's
-stripe head stands in for the insert (kiosk/journeys/card_swipe.py) and is never ejected. Events enter through `handle`, time
-through `tick`. Key presses during PIN entry go straight to the PIN pad and are never logged,
-journaled or kept: the journey only learns how many digits there are.
+stripe head stands in for the insert (kiosk/journeys/card_swipe.py) and is never ejected.
+Events enter through `handle`, time through `tick`. Key presses during PIN entry go straight to
+the PIN pad and are never logged, journaled or kept: the journey only learns how many digits
+there are.
 """
 
 from __future__ import annotations
