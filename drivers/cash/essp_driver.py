@@ -48,6 +48,7 @@ from drivers.cash.essp_protocol import (
     parse_poll_events,
     parse_setup,
 )
+from drivers.cash.essp_settle import SettleSteps
 
 log = logging.getLogger("drivers.cash.essp")
 
@@ -68,9 +69,6 @@ _ALARMS = {
     Event.CASHBOX_REPLACED: AlarmKind.CASHBOX_REPLACED,
     Event.SLAVE_RESET: AlarmKind.DEVICE_RESET,
 }
-# A note is still moving while a poll reports one of these; counters read then would be early.
-_IN_MOTION = {Event.READ, Event.STACKING, Event.REJECTING}
-_SETTLE_POLLS = 25
 
 
 @dataclass
@@ -81,7 +79,7 @@ class _Query:
     reply: Future[bytes]
 
 
-class EsspAcceptor:
+class EsspAcceptor(SettleSteps):
     def __init__(
         self,
         device_id: str,
@@ -254,67 +252,6 @@ class EsspAcceptor:
         self._transact(
             bytes([Command.SET_INHIBITS]) + mask.to_bytes(max(2, (n + 7) // 8), "little")
         )
-
-    def _settle_at_open(self) -> None:
-        """A note a previous run left in escrow goes back to the customer (nobody decided
-        on it in this run), then we poll until nothing moves and read the device's counters,
-        so start-up recovery compares the journal with a cashbox that is at rest."""
-        self._return_undecided_note("start-up")
-        for _ in range(_SETTLE_POLLS):
-            events = parse_poll_events(self._transact(bytes([Command.POLL])))
-            for event in events:
-                self._handle_event(event)
-            if not any(isinstance(e, PollEvent) and e.code in _IN_MOTION for e in events):
-                break
-            time.sleep(self._poll_interval)
-        try:
-            self.counters_at_open = parse_counters(self._transact(bytes([Command.GET_COUNTERS])))
-            self._stacked_known = self.counters_at_open.stacked
-        except EsspNak:
-            log.warning("%s: device has no counters; recovery cannot reconcile", self.device_id)
-
-    def _return_undecided_note(self, when: str) -> None:
-        """REJECT whatever is in escrow. After SYNC the device's last reply is gone, so a READ
-        (escrow) event may have been lost with it; a bare POLL would then stack a note the host
-        never decided on (past the escrow policy, unjournaled). Giving it back is the only safe
-        move; a NoteReturned follows for the journey if there was one."""
-        self._credit_lost_stack()
-        self._escrow, self._hold = None, False
-        try:
-            self._transact(bytes([Command.REJECT]))
-            log.warning("%s: a note in escrow was returned at %s", self.device_id, when)
-        except EsspNak:
-            pass  # nothing in escrow: the usual case
-
-    def _credit_lost_stack(self) -> None:
-        """If the POLL reply that carried a CREDIT was lost for good (retries exhausted, then
-        SYNC), the device's stacked counter is one ahead of the credits we saw: the note we
-        had in escrow is in the cashbox, so it is reported now rather than at the next start."""
-        known, channel = self._stacked_known, self._escrow
-        if known is None or channel is None:
-            return
-        try:
-            stacked = parse_counters(self._transact(bytes([Command.GET_COUNTERS]))).stacked
-        except EsspNak:
-            return
-        if stacked == known + 1:
-            log.warning("%s: credit reply was lost; the device counter shows it", self.device_id)
-            self._handle_event(PollEvent(Event.CREDIT, channel))
-        elif stacked != known:
-            log.error("%s: device stacked %d notes, %d seen", self.device_id, stacked, known)
-            self._stacked_known = stacked
-
-    def _resync(self) -> None:
-        """Runs the open() handshake again; the state only turns ONLINE once it all worked."""
-        self._needs_setup = False
-        try:
-            self._setup()
-            self._return_undecided_note("resync")
-        except EsspError:
-            self._needs_setup = self._state is not DeviceState.OFFLINE
-            raise
-        if self._state is DeviceState.OFFLINE:
-            self._set_state(DeviceState.ONLINE, "")
 
     def _run_command(self, command: str | _Query) -> None:
         if isinstance(command, _Query):

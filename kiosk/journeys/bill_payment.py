@@ -9,14 +9,12 @@ credited to the account with a printed credit slip.
 from __future__ import annotations
 
 import logging
-import uuid
 from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
 from drivers.cash.base import AcceptorStateChanged, NoteCredited, NoteInEscrow, NoteReturned
 from drivers.coin.base import CoinCredited
-from kiosk import offline_policy
-from kiosk.billing import Bill, Biller
+from kiosk.billing import Biller
 from kiosk.card_handling import CardHandler
 from kiosk.clock import Clock
 from kiosk.config import TimeoutConfig
@@ -26,12 +24,13 @@ from kiosk.journeys.bill_payment_card import CardPaySteps
 from kiosk.journeys.bill_payment_card_ports import PaymentCorePort
 from kiosk.journeys.bill_payment_cash import CashSteps
 from kiosk.journeys.bill_payment_coins import CoinSteps
+from kiosk.journeys.bill_payment_keys import KeySteps
+from kiosk.journeys.bill_payment_lookup import LookupSteps
 from kiosk.journeys.bill_payment_pay import PaymentSteps
 from kiosk.journeys.bill_payment_screens import build_screen
 from kiosk.journeys.bill_payment_states import (
     CARD_STATES,
     CUSTOMER_STATES,
-    MAX_ACCOUNT_DIGITS,
     MAX_CHOICES,
     TRANSITIONS,
     State,
@@ -56,17 +55,11 @@ from offline_queue.events import TransactionAccepted, TransactionDead
 log = logging.getLogger(__name__)
 
 
-LOOKUP_MESSAGES = {
-    "UNKNOWN_ACCOUNT": "unknown_account",
-    "CORE_REPLY_INVALID": "core_reply_invalid",
-}
-
-
 class TransitionError(RuntimeError):
     """A programming error: the code tried a move the transition table forbids."""
 
 
-class BillPaymentJourney(CashSteps, CoinSteps, PaymentSteps, CardPaySteps):
+class BillPaymentJourney(KeySteps, LookupSteps, CashSteps, CoinSteps, PaymentSteps, CardPaySteps):
     def __init__(
         self,
         *,
@@ -163,6 +156,21 @@ class BillPaymentJourney(CashSteps, CoinSteps, PaymentSteps, CardPaySteps):
         self.session = CustomerSession(self.default_language, self.currency)
         self.escrow_offer = None
 
+    def _leave_notice(self) -> None:
+        target = self.session.notice_next
+        self.session.message_id = ""
+        if target is State.ATTRACT or not isinstance(target, State):
+            self._to_attract()
+        else:
+            self._go(target, self._timeout_for(target))
+
+    def _timeout_for(self, state: State) -> float | None:
+        if state is State.ENTER_ACCOUNT:
+            return self.timeouts.input
+        if state in (State.CHOOSE_BILLER, State.LANGUAGE):
+            return self.timeouts.menu
+        return None
+
     # ----------------------------------------------------------------- events
 
     def handle(self, event: object) -> None:
@@ -208,36 +216,7 @@ class BillPaymentJourney(CashSteps, CoinSteps, PaymentSteps, CardPaySteps):
             self._deadline = None
             self._on_timeout()
 
-    # ----------------------------------------------------------------- keys
-
-    def _on_key(self, key: Key) -> None:
-        s = self.state
-        if s is State.ATTRACT:
-            self._start_session()
-            return
-        if s in CUSTOMER_STATES:
-            self._arm(self._timeout_s)  # any key is activity: restart the countdown
-        if key is Key.LANGUAGE and s is not State.LANGUAGE:
-            self.session.lang = "en" if self.session.lang == "zh_CN" else "zh_CN"
-            return
-        if s is not State.NOTICE:
-            self.session.message_id = ""  # a notice on the screen lasts until the next key
-        handler = {
-            State.LANGUAGE: self._key_language,
-            State.CHOOSE_BILLER: self._key_biller,
-            State.ENTER_ACCOUNT: self._key_account,
-            State.FETCHING_BILL: self._key_cancel_only,
-            State.BILL_DETAILS: self._key_bill,
-            State.INSERT_CASH: self._key_insert,
-            State.CONFIRM: self._key_confirm,
-            State.THANK_YOU: self._key_result,
-            State.CREDITED: self._key_result,
-            State.NOTICE: self._key_notice,
-            State.PRINTER_WARNING: self._key_printer_warning,
-            **dict.fromkeys(CARD_STATES, self._key_card),
-        }.get(s)
-        if handler is not None:
-            handler(key)
+    # ----------------------------------------------------------------- sessions
 
     def _start_session(self) -> None:
         self.session = CustomerSession(self.default_language, self.currency)
@@ -256,155 +235,6 @@ class BillPaymentJourney(CashSteps, CoinSteps, PaymentSteps, CardPaySteps):
         """Started from the services menu, language already chosen: straight to the billers."""
         self._start_session()
         self._key_language(Key.D1 if lang == "zh_CN" else Key.D2)
-
-    def _key_language(self, key: Key) -> None:
-        if key is Key.CANCEL:
-            self._to_attract()
-        elif key in (Key.D1, Key.D2):
-            self.session.lang = "zh_CN" if key is Key.D1 else "en"
-            if not self._lookup.billers():
-                self._notice("billers_unavailable", State.ATTRACT)
-                return
-            self._go(State.CHOOSE_BILLER, self.timeouts.menu)
-
-    def _key_biller(self, key: Key) -> None:
-        if key is Key.CANCEL:
-            self._to_attract()
-            return
-        billers = self.billers()
-        if key.is_digit and 1 <= int(key.value) <= len(billers):
-            self.session.biller = billers[int(key.value) - 1]
-            self.session.account = ""
-            self._go(State.ENTER_ACCOUNT, self.timeouts.input)
-
-    def _key_account(self, key: Key) -> None:
-        session = self.session
-        if key is Key.CANCEL:
-            self._go(State.CHOOSE_BILLER, self.timeouts.menu)
-        elif key.is_digit and len(session.account) < MAX_ACCOUNT_DIGITS:
-            session.account += key.value
-        elif key is Key.CLEAR:
-            session.account = session.account[:-1]
-        elif key is Key.ENTER:
-            assert session.biller is not None
-            if not session.biller.account_valid(session.account):
-                session.message_id = "account_invalid"
-                return
-            session.lookup_id = str(uuid.uuid4())
-            self._lookup.request_bills(session.lookup_id, session.biller.code, session.account)
-            self._go(State.FETCHING_BILL, self.timeouts.core_lookup)
-
-    def _key_cancel_only(self, key: Key) -> None:
-        if key is Key.CANCEL:
-            self._to_attract()
-
-    def _key_bill(self, key: Key) -> None:
-        if key is Key.CANCEL:
-            self._to_attract()
-        elif key is Key.D2 and self.card_wired():
-            self._choose_card()
-        elif key in (Key.ENTER, Key.D1):
-            if not self._cash.available():
-                self._notice("cash_unavailable", State.ATTRACT)
-                return
-            status = self._printer.last_status()
-            if self.session.paper_receipt and not status.can_print:
-                # Told before any money is taken; the receipt will be on screen as a QR code.
-                self.session.paper_receipt = False
-                self._journal("printer_unavailable_offered_onscreen", status=status.value)
-                self._go(State.PRINTER_WARNING, self.timeouts.input)
-                return
-            self._open_cash_session()
-
-    def _key_printer_warning(self, key: Key) -> None:
-        if key is Key.CANCEL:
-            self._to_attract()
-        elif key in (Key.ENTER, Key.D1):
-            self._open_card_session() if self.paying_by_card else self._open_cash_session()
-
-    def _key_insert(self, key: Key) -> None:
-        session = self.session
-        if self.escrow_offer is not None and session.escrow == "held":
-            if key in (Key.ENTER, Key.D1):
-                self._answer_offer(True)
-            elif key is Key.CANCEL:
-                self._answer_offer(False)  # the note comes back; the customer may try another
-            return
-        if key is Key.CANCEL:
-            self._settle("cancelled")
-        elif key is Key.ENTER and session.cash is not None and not session.cash.total.is_zero():
-            if session.biller is not None and session.biller.partial_allowed:
-                self._cash.disable()  # partial payment: pay what is in, the bill stays open
-                self._go(State.CONFIRM, self.timeouts.confirm)
-            else:
-                session.message_id = "partial_not_allowed"
-
-    def _key_confirm(self, key: Key) -> None:
-        if key is Key.ENTER:
-            self._commit_payment()
-        elif key is Key.CANCEL:
-            self._settle("cancelled")
-
-    def _key_result(self, key: Key) -> None:
-        if key in (Key.ENTER, Key.CANCEL):
-            self._to_attract()
-
-    def _key_notice(self, key: Key) -> None:
-        if key in (Key.ENTER, Key.CANCEL):
-            self._leave_notice()
-
-    def _leave_notice(self) -> None:
-        target = self.session.notice_next
-        self.session.message_id = ""
-        if target is State.ATTRACT or not isinstance(target, State):
-            self._to_attract()
-        else:
-            self._go(target, self._timeout_for(target))
-
-    def _timeout_for(self, state: State) -> float | None:
-        if state is State.ENTER_ACCOUNT:
-            return self.timeouts.input
-        if state in (State.CHOOSE_BILLER, State.LANGUAGE):
-            return self.timeouts.menu
-        return None
-
-    # ----------------------------------------------------------------- look-up
-
-    def _on_lookup(self, event: BillsFetched | BillLookupFailed) -> None:
-        if self.state is not State.FETCHING_BILL or event.request_id != self.session.lookup_id:
-            return  # an answer for a look-up the customer already left
-        if isinstance(event, BillLookupFailed):
-            message = LOOKUP_MESSAGES.get(event.code, "core_unreachable")
-            then = State.ENTER_ACCOUNT if event.code == "UNKNOWN_ACCOUNT" else State.ATTRACT
-            self._notice(message, then)
-            return
-        if not event.bills:
-            self._notice("no_open_bill", State.ENTER_ACCOUNT)
-            return
-        bill = min(event.bills, key=lambda b: b.due_date)
-        if event.offline and not self._allow_offline(bill):
-            return
-        self.session.bill = bill
-        self._go(State.BILL_DETAILS, self.timeouts.input)
-        if self.offline:
-            self.session.message_id = "offline_payment_notice"  # told before any money is taken
-
-    def _allow_offline(self, bill: Bill) -> bool:
-        """The core is away and the bill came from the cache: the offline policy decides now,
-        before the cash acceptor is enabled."""
-        assert self.session.biller is not None
-        decision = offline_policy.decide_bill_payment(self.session.biller, bill)
-        self._journal(
-            "offline_decision",
-            bill_id=bill.bill_id,
-            allowed=decision.allowed,
-            reason=decision.reason,
-        )
-        if not decision.allowed:
-            self._notice(decision.message_id, State.ATTRACT)
-            return False
-        self._offline_session = self.session.session_id
-        return True
 
     # ----------------------------------------------------------------- time
 
