@@ -12,42 +12,33 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from kiosk.card_stripe import stripe_head
-from kiosk.cash.coin_service import CoinTender, build_coins
-from kiosk.cash.counters import cashbox_counts_sql
+from kiosk.cash.coin_service import CoinTender
 from kiosk.cash.reconcile import reading_of
-from kiosk.cash.service import CashService
 from kiosk.clock import Clock
 from kiosk.config import KioskConfig
-from kiosk.core_client import CoreClient
 from kiosk.errors import KioskError
 from kiosk.events import EventBus
 from kiosk.i18n import Catalog
 from kiosk.journeys.bill_payment import BillPaymentJourney
-from kiosk.journeys.card_payment_port import card_tender
-from kiosk.journeys.card_services_menu import CardServices, build_card_services, card_http
-from kiosk.journeys.kiosk_session import KioskSession, MenuEntry
-from kiosk.journeys.ports import CashPort
-from kiosk.journeys.reprint import ReprintJourney
-from kiosk.journeys.reprint_source import ReceiptLookup
-from kiosk.journeys.services import ReprintService, TopupService
-from kiosk.journeys.topup import Product, TopupJourney
-from kiosk.journeys.topup_ic_card_service import IcCardRecharge, build_ic_card_recharge
+from kiosk.journeys.card_services_menu import CardServices
+from kiosk.journeys.kiosk_session import KioskSession
+from kiosk.journeys.topup_ic_card_service import IcCardRecharge
 from kiosk.ledger import Ledger
-from kiosk.offline_policy import BillCache, available_offline, outbox_paid_bills
 from kiosk.recovery import RecoveryReport, recover
-from kiosk.runtime.adapters import CashAdapter, CoreBillLookup, PrinterAdapter, SyncAdapter
+from kiosk.runtime.adapters import CoreBillLookup, PrinterAdapter
 from kiosk.runtime.controller import JourneyController
 from kiosk.runtime.daily_reconciliation import DailyReconciliation
 from kiosk.runtime.registry import BuiltDevice, DeviceContext, DeviceRegistry
+from kiosk.runtime.wire_money import wire_books, wire_cash, wire_core_links
+from kiosk.runtime.wire_services import wire_menu
+from kiosk.runtime.wire_technician import wire_technician
 from kiosk.runtime.workers import Workers
 from kiosk.speech.select import choose_engine
 from kiosk.speech.service import SpeechService
-from kiosk.technician.health import HealthMonitor, ServiceBoard, TenderGate
-from kiosk.technician.mode_wiring import TechnicianWiring, build_technician
-from kiosk.technician.telemetry import TelemetryWorker, wire_health
+from kiosk.technician.health import HealthMonitor, ServiceBoard
+from kiosk.technician.mode_wiring import TechnicianWiring
+from kiosk.technician.telemetry import TelemetryWorker
 from kiosk.voice_mode import VoiceMode
-from offline_queue.db import make_engine
 from offline_queue.http import CoreHttp
 from offline_queue.outbox import Outbox
 from offline_queue.sync import SyncWorker
@@ -161,13 +152,6 @@ class KioskRuntime:
         self.engine.dispose()
 
 
-def _core_reachable(outbox: Outbox, stale_after_s: float = 60.0) -> bool:
-    """Offline for the escrow policy: money has waited in the queue longer than a sync round
-    trip should take, so the core is not taking it (the biller's offline limit applies)."""
-    age = outbox.status().oldest_pending_age_s
-    return age is None or age < stale_after_s
-
-
 def build_kiosk(
     config: KioskConfig,
     *,
@@ -176,172 +160,34 @@ def build_kiosk(
     catalog: Catalog,
     receipts_dir: Path,
 ) -> KioskRuntime:
-    """Builds a kiosk from its config without starting any thread or opening any device."""
+    """Builds a kiosk from its config without starting any thread or opening any device.
+
+    The steps run in the order the objects depend on each other (and in which devices are
+    built): the journal, the note acceptor and printer, the links to the core, the cash tender,
+    the menu, voice guidance, then the technician's side, which reads every device."""
     config.data_dir.mkdir(parents=True, exist_ok=True)
     bus = EventBus()
-    engine = make_engine(config.database_url)
-    outbox = Outbox(engine, config.kiosk_id, clock)
-    ledger = Ledger(engine, outbox, clock, seal_key=config.journal_key or None)
+    books = wire_books(config, clock)
     context = DeviceContext(bus.publish, config.data_dir, receipts_dir)
     cash = registry.build(config.devices["cash"], context)
     printer = registry.build(config.devices["printer"], context)
-
-    def http() -> CoreHttp:
-        core = config.core
-        return CoreHttp(
-            core.url,
-            config.kiosk_id,
-            core.token,
-            connect_timeout=core.connect_timeout,
-            read_timeout=core.read_timeout,
-            verify=core.verify,
-            pin_sha256=core.pin_sha256,
-        )
-
-    # requests.Session is not shared across threads: one per thread that talks to the core
-    lookup_http, sync_http, daily_http = http(), http(), http()
-    workers = Workers()
-    printer_port = PrinterAdapter(printer.device, bus, workers.printer)
-    bill_cache = BillCache(clock, paid_since=outbox_paid_bills(engine))  # offline payments
-    lookup = CoreBillLookup(
-        CoreClient(lookup_http), bus, workers.network, clock, bill_cache=bill_cache
-    )
-    sync = SyncWorker(
-        outbox,
-        sync_http,
-        clock,
-        bus.publish,
-        batch_size=config.queue.batch_size,
-        backoff_base=config.queue.backoff_base,
-        backoff_cap=config.queue.backoff_cap,
-    )
-    cash_options = config.devices["cash"].options
+    links = wire_core_links(config, clock=clock, bus=bus, books=books, printer=printer)
     board = ServiceBoard(catalog)  # service state: attract banner, menu and tender gating
-    cash_service = CashService(
-        TenderGate(CashAdapter(cash.device), board),
-        lambda: cashbox_counts_sql(
-            engine,
-            config.currency,
-            capacity=int(cash_options.get("cashbox_capacity", 1000)),
-            near_full=int(cash_options.get("cashbox_near_full", 900)),
-        ),
+    tender = wire_cash(
+        config, registry=registry, context=context, engine=books.engine, cash=cash, board=board
     )
-    coins = None
-    cash_port: CashPort = cash_service
-    if "coin" in config.devices:
-        coins = build_coins(registry, config.devices["coin"], context, cash_service, engine)
-        cash_port = coins.port
-    card = None
-    if "card_reader" in config.devices:  # config.py requires the PIN pad with it
-        card = build_card_services(
-            reader=registry.build(config.devices["card_reader"], context).device,
-            pinpad=registry.build(config.devices["pinpad"], context).device,
-            reader_options=config.devices["card_reader"].options,
-            http=card_http(config.core, config.kiosk_id),  # its own session, on its own worker
-            journey_kwargs={
-                "kiosk_id": config.kiosk_id,
-                "catalog": catalog,
-                "clock": clock,
-                "timeouts": config.timeouts,
-                "ledger": ledger,
-                "printer": printer_port,
-                "timezone": config.timezone,
-            },
-            publish=bus.publish,
-            stripe=stripe_head(config.devices["card_reader"].options, bus.publish, clock),
-        )
-    journey = BillPaymentJourney(
-        kiosk_id=config.kiosk_id,
-        currency=config.currency,
-        default_language=config.default_language,
+    menu = wire_menu(
+        config,
+        registry=registry,
+        context=context,
         catalog=catalog,
         clock=clock,
-        timeouts=config.timeouts,
-        ledger=ledger,
-        lookup=lookup,
-        cash=cash_port,
-        online=lambda: _core_reachable(outbox),
-        overpay_consent=bool(cash_options.get("overpay_consent", False)),
-        printer=printer_port,
-        sync=SyncAdapter(sync),
-        timezone=config.timezone,
-        **(card_tender(card) if card is not None else {}),
-    )
-    topup = TopupService(
-        lambda lang: TopupJourney(
-            kiosk_id=config.kiosk_id,
-            currency=config.currency,
-            catalog=catalog,
-            clock=clock,
-            timeouts=config.timeouts,
-            ledger=ledger,
-            products=tuple(Product(b.code, b) for b in lookup.billers()),
-            cash=cash_port,
-            printer=printer_port,
-            sync=SyncAdapter(sync),
-            online=lambda: _core_reachable(outbox),
-            lang=lang,
-        ),
-        # offline policy: top-up is not offered while the core is unreachable (told up front)
-        available=lambda: (
-            bool(lookup.billers())
-            and cash_service.available()
-            and (_core_reachable(outbox) or available_offline("topup"))
-        ),
-    )
-    receipts = ReceiptLookup(ledger, lookup_http, bus, workers.network)  # same thread as lookups
-    reprint = ReprintService(
-        lambda lang: ReprintJourney(
-            kiosk_id=config.kiosk_id,
-            lang=lang,
-            catalog=catalog,
-            clock=clock,
-            ledger=ledger,
-            source=receipts,
-            printer=printer_port,
-            timezone=config.timezone,
-            columns=printer.device.capabilities.columns,
-        ),
-        clock,
-        config.timeouts.input,
-    )
-    ic_card = None
-    if "ic_card_reader" in config.devices:
-        ic_card = build_ic_card_recharge(
-            registry=registry,
-            device=config.devices["ic_card_reader"],
-            context=context,
-            billers=lookup.billers,
-            cash=cash_port,
-            cash_available=cash_service.available,
-            online=lambda: _core_reachable(outbox),
-            journey_kwargs={
-                "kiosk_id": config.kiosk_id,
-                "currency": config.currency,
-                "clock": clock,
-                "timeouts": config.timeouts,
-                "ledger": ledger,
-                "printer": printer_port,
-                "sync": SyncAdapter(sync),
-                "catalog": catalog,
-            },
-            default_language=config.default_language,
-        )
-    session = KioskSession(
-        entries=(
-            MenuEntry("service_pay_bill", journey),
-            MenuEntry("service_topup", topup),
-            *((ic_card.entry(),) if ic_card is not None else ()),
-            *(card.entries() if card is not None else ()),
-            MenuEntry("service_reprint", reprint),
-        ),
-        fallback=journey,
-        catalog=catalog,
-        clock=clock,
-        timeouts=config.timeouts,
-        default_language=config.default_language,
-        service_gate=board.offers,
-        service_notice=board.notice,
+        bus=bus,
+        books=books,
+        links=links,
+        cash=tender,
+        board=board,
+        printer=printer,
     )
     choice = choose_engine(config.voice.engine)
     speech = SpeechService(choice.engine)
@@ -350,83 +196,60 @@ def build_kiosk(
     if "headphone" in config.devices:
         headphone = registry.build(config.devices["headphone"], context)
         voice = VoiceMode(speech, catalog, clock, config.voice)
-    health, telemetry = wire_health(
-        board=board,
-        devices={
-            "cash": cash.device,
-            "printer": printer.device,
-            "coin": coins.built.device if coins is not None else None,
-            "card_reader": card.station.reader if card is not None else None,
-            "card_stripe": card.station.stripe if card is not None else None,
-            "headphone": headphone.device if headphone is not None else None,
-        },
-        outbox=outbox,
-        engine=engine,
-        clock=clock,
-        config=config,
-        http=http(),  # its own session and thread: a heartbeat never waits behind money
-        core_reachable=lambda: _core_reachable(outbox),
-    )
-    technician = build_technician(
-        config=config,
-        session=session,
+    side = wire_technician(
+        config,
         registry=registry,
         context=context,
         catalog=catalog,
         clock=clock,
-        ledger=ledger,
-        engine=engine,
-        health=health,
-        printer_port=printer_port,
-        sync=SyncAdapter(sync),
-        submit=workers.printer.submit,
-        publish=bus.publish,
+        bus=bus,
+        books=books,
+        links=links,
+        board=board,
+        session=menu.session,
         cash=cash,
-        printer_device=printer.device,
-        coin=coins.built if coins is not None else None,
+        printer=printer,
+        coin=tender.coins.built if tender.coins is not None else None,
+        card=menu.card,
         headphone=headphone,
-        card_reader=card.station.reader if card is not None else None,
-        card_reads=card.station.port if card is not None else None,
-        card_stripe=card.station.stripe if card is not None else None,
-        speech=choice.engine,
-        speech_problem=choice.reason,
+        speech=choice,
     )
     controller = JourneyController(
-        bus, technician.router, voice, debounce_s=config.voice.keypad_debounce_s
+        bus, side.technician.router, voice, debounce_s=config.voice.keypad_debounce_s
     )
     return KioskRuntime(
         config=config,
         clock=clock,
         bus=bus,
-        engine=engine,
-        outbox=outbox,
-        ledger=ledger,
+        engine=books.engine,
+        outbox=books.outbox,
+        ledger=books.ledger,
         cash=cash,
         printer=printer,
-        printer_port=printer_port,
-        lookup=lookup,
-        sync=sync,
-        journey=journey,
-        session=session,
+        printer_port=links.printer_port,
+        lookup=links.lookup,
+        sync=links.sync,
+        journey=menu.journey,
+        session=menu.session,
         controller=controller,
-        workers=workers,
+        workers=links.workers,
         speech=speech,
         speech_problem=choice.reason,
         headphone=headphone,
-        coins=coins,
-        ic_card=ic_card,
-        card=card,
+        coins=tender.coins,
+        ic_card=menu.ic_card,
+        card=menu.card,
         reconciliation=DailyReconciliation(
-            engine=engine,
-            ledger=ledger,
-            http=daily_http,
+            engine=books.engine,
+            ledger=books.ledger,
+            http=links.daily_http,
             kiosk_id=config.kiosk_id,
             clock=clock,
             alert=bus.publish,
         ),
-        http=[lookup_http, sync_http, daily_http],
-        health=health,
+        http=[links.lookup_http, links.sync_http, links.daily_http],
+        health=side.health,
         board=board,
-        telemetry=telemetry,
-        technician=technician,
+        telemetry=side.telemetry,
+        technician=side.technician,
     )
