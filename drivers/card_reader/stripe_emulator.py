@@ -75,6 +75,7 @@ class StripeEmulator:
         self._answers: list[bool] = []  # ACK (True) / NAK (False) from the host, oldest first
         self._answered = threading.Condition(self._lock)
         self._send_lock = threading.Lock()  # one outgoing frame at a time
+        self._replies: list[threading.Thread] = []  # status replies being sent
         self._seq = 0
         self.queries = 0
         self.host_frames_rejected = 0
@@ -94,9 +95,13 @@ class StripeEmulator:
         return self._pty.slave_path if self._pty is not None else ""
 
     def stop(self) -> None:
+        """Stops serving; status replies still being sent finish (or give up) first, so no
+        thread writes to the pty's file descriptor once it is closed (and maybe reused)."""
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout=2)
+        for reply in self._replies:
+            reply.join(timeout=2)
         if self._pty is not None:
             self._pty.close()
 
@@ -125,6 +130,8 @@ class StripeEmulator:
     def _send(self, payload: bytes) -> bool:
         frame = encode(payload)
         for _ in range(self._retries + 1):
+            if self._stop.is_set():
+                return False
             self._write(self._damaged(frame))
             if self._wait_answer():
                 return True
@@ -185,9 +192,11 @@ class StripeEmulator:
             return
         self.queries += 1
         # The reply goes out on its own thread: this one must keep reading the host's ACK.
-        threading.Thread(
+        reply = threading.Thread(
             target=self._send_locked, args=(b"R" + self.status.value.encode(),), daemon=True
-        ).start()
+        )
+        self._replies = [r for r in self._replies if r.is_alive()] + [reply]
+        reply.start()
 
     def _send_locked(self, payload: bytes) -> None:
         with self._send_lock:
