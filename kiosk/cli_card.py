@@ -51,16 +51,23 @@ def register_card_commands(commands: Any, emulators: Any) -> None:
     emulate.set_defaults(handler=_emulate_card)
 
 
+def card_reader_table(config: Path) -> Any:
+    """`[devices.card_reader]` of a kiosk config, read without the rest of its validation (a
+    technician at the cabinet has the file but not its secrets); {} when there is none."""
+    try:
+        raw = tomllib.loads(config.read_text("utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError("(file)", f"a readable TOML file ({exc})") from exc
+    devices = raw.get("devices", {})
+    return devices.get("card_reader", {}) if isinstance(devices, dict) else {}
+
+
 def _reader_pattern(args: argparse.Namespace) -> str:
     if args.reader:
         return str(args.reader)
     if args.config is None:
         return DEFAULT_READER
-    try:
-        raw = tomllib.loads(args.config.read_text("utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise ConfigError("(file)", f"a readable TOML file ({exc})") from exc
-    table = raw.get("devices", {}).get("card_reader", {})
+    table = card_reader_table(args.config)
     pattern = table.get("reader", DEFAULT_READER) if isinstance(table, dict) else None
     if not isinstance(pattern, str) or not pattern:
         raise ConfigError("devices.card_reader.reader", "a reader name pattern", pattern)

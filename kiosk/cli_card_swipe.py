@@ -13,7 +13,6 @@ import json
 import queue
 import sys
 import time
-import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -41,11 +40,9 @@ def _port(args: argparse.Namespace) -> str:
         return str(args.port)
     if args.config is None:
         raise ConfigError("--port", "the stripe head's serial port (or --config with stripe_port)")
-    try:
-        raw = tomllib.loads(args.config.read_text("utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise ConfigError("(file)", f"a readable TOML file ({exc})") from exc
-    table = raw.get("devices", {}).get("card_reader", {})
+    from kiosk.cli_card import card_reader_table  # it registers this module's command
+
+    table = card_reader_table(args.config)
     port = table.get("stripe_port") if isinstance(table, dict) else None
     if not isinstance(port, str) or not port:
         raise ConfigError("devices.card_reader.stripe_port", "a serial device path", port)
