@@ -29,16 +29,15 @@ from drivers.cash.essp_driver import EsspAcceptor
 from drivers.cash.essp_emulator import EsspEmulator
 from drivers.cash.essp_protocol import Command, FrameDecoder, encode_frame
 from drivers.printer.base import PaperStatus
-from kiosk.billing import Biller
 from kiosk.clock import SystemClock
-from kiosk.config import TimeoutConfig
-from kiosk.events import KeyPressed
+from kiosk.events import Key, KeyPressed
 from kiosk.i18n import load_catalog
 from kiosk.journeys.topup import Product, TopupJourney, TopupState
-from kiosk.keys import Key
-from kiosk.ledger import Ledger
-from kiosk.money import Money
+from kiosk.money.amount import Money
+from kiosk.money.billing import Biller
+from kiosk.money.ledger import Ledger
 from kiosk.runtime.adapters import CashAdapter
+from kiosk.runtime.config import TimeoutConfig
 from offline_queue.db import make_engine
 from offline_queue.outbox import Outbox
 

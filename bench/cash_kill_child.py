@@ -18,12 +18,12 @@ import sys
 import time
 from pathlib import Path
 
-from kiosk.app import KioskRuntime, build_kiosk
 from kiosk.clock import SystemClock
-from kiosk.config import CoreConfig, DeviceConfig, KioskConfig, QueueConfig, TimeoutConfig
+from kiosk.events import Key
 from kiosk.i18n import load_catalog
 from kiosk.journeys.bill_payment_states import State
-from kiosk.keys import Key
+from kiosk.runtime.app import KioskRuntime, build_kiosk
+from kiosk.runtime.config import CoreConfig, DeviceConfig, KioskConfig, QueueConfig, TimeoutConfig
 from kiosk.runtime.registry import default_registry
 
 KIOSK_ID = "kill-kiosk-01"

@@ -38,8 +38,8 @@ from core_system.server import CoreServer
 from core_system.store import Store
 from core_system.validation import validate_transaction
 from kiosk.clock import SystemClock
-from kiosk.ledger import Ledger
-from kiosk.money import Money
+from kiosk.money.amount import Money
+from kiosk.money.ledger import Ledger
 from offline_queue.db import make_engine
 from offline_queue.http import CoreHttp
 from offline_queue.outbox import Outbox

@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 
 from core_system.server import CoreServer
 from core_system.store import Store, TransactionRow
-from kiosk.journal import JournalEntry
+from kiosk.money.journal import JournalEntry
 from offline_queue.db import make_engine
 
 ROOT = Path(__file__).resolve().parents[1]

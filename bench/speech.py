@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 from kiosk.i18n import load_catalog
-from kiosk.screen_model import AmountLine, Choice, ScreenModel
+from kiosk.journeys.screen_model import AmountLine, Choice, ScreenModel
 from kiosk.speech.engine import EspeakEngine, ssml
 from kiosk.speech.engine_dispatcher import DispatcherEngine
 from kiosk.speech.script import Utterance, screen_script

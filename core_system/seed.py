@@ -23,8 +23,8 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from kiosk.billing import Bill, Biller
-from kiosk.money import Money
+from kiosk.money.amount import Money
+from kiosk.money.billing import Bill, Biller
 
 
 def _cny(amount: str) -> Money:

@@ -34,8 +34,8 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sess
 
 from core_system.seed import DEMO_ACCOUNTS, DEMO_BILLERS
 from core_system.validation import ValidationError, ValidTxn
-from kiosk.billing import Bill, Biller
-from kiosk.money import Money
+from kiosk.money.amount import Money
+from kiosk.money.billing import Bill, Biller
 
 
 class CoreBase(DeclarativeBase):

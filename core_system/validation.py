@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from kiosk.money import Money, MoneyError
+from kiosk.money.amount import Money, MoneyError
 
 TXN_TYPE = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
 _AMOUNT = re.compile(r"^[0-9]{1,12}(\.[0-9]{1,4})?$")

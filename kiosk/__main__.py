@@ -1,6 +1,6 @@
 """`python -m kiosk` and the frozen executable both start here."""
 
-from kiosk.cli import main
+from kiosk.cli.main import main
 
 if __name__ == "__main__":
     raise SystemExit(main())

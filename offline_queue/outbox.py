@@ -20,7 +20,7 @@ from sqlalchemy import Engine, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from kiosk.clock import Clock, rfc3339
-from kiosk.money import Money
+from kiosk.money.amount import Money
 from offline_queue.models import OutboxItem, OutboxState, QueueBase, SeqCounter
 
 # Built once: the hot path of every payment runs plain Core statements on the connection of the

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from kiosk.keys import Key
-from kiosk.screen_model import ScreenModel
+from kiosk.events import Key
+from kiosk.journeys.screen_model import ScreenModel
 
 
 class KioskController(Protocol):

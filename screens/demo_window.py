@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from kiosk.demo_env import DemoEnvironment
+from kiosk.demo.env import DemoEnvironment
 from screens.app import run_window
 from screens.theme import standard
 

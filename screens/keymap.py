@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 
-from kiosk.keys import Key
+from kiosk.events import Key
 
 _DIGITS: dict[int, Key] = {int(getattr(Qt.Key, f"Key_{n}").value): Key.digit(n) for n in range(10)}
 

@@ -24,8 +24,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kiosk.keys import Key
-from kiosk.screen_model import Choice, InputField, ScreenModel
+from kiosk.events import Key
+from kiosk.journeys.screen_model import Choice, InputField, ScreenModel
 from screens.qr_view import QrView
 from screens.theme import Theme, stylesheet
 

@@ -12,8 +12,8 @@ from pathlib import Path
 from PySide6.QtCore import QMessageLogContext, Qt, QtMsgType, qInstallMessageHandler
 from PySide6.QtWidgets import QApplication
 
-from kiosk.keys import Key
-from kiosk.screen_model import ScreenModel
+from kiosk.events import Key
+from kiosk.journeys.screen_model import ScreenModel
 from screens.screen_view import ScreenView
 from screens.theme import Theme
 

@@ -10,7 +10,7 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QCloseEvent, QKeyEvent
 from PySide6.QtWidgets import QMainWindow, QStackedWidget, QWidget
 
-from kiosk.keys import Key
+from kiosk.events import Key
 from screens.controller import KioskController
 from screens.keymap import key_for
 from screens.screen_view import ScreenView

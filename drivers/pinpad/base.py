@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Protocol
 
-from kiosk.keys import Key
+from kiosk.events import Key
 
 
 class PinFormat(str, Enum):

@@ -13,7 +13,7 @@ from drivers.base import EventSink
 from drivers.pinpad.base import PinBlockReady, PinFormat, PinKeyEvent, PinKeyKind
 from drivers.pinpad.pinblock import PinBlockError, format0_encrypt, format4_encrypt
 from kiosk.errors import ConfigError
-from kiosk.keys import Key
+from kiosk.events import Key
 
 
 class PinKey:

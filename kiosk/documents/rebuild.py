@@ -19,7 +19,7 @@ from kiosk.documents.receipts import (
 from kiosk.documents.statement import StatementData, statement
 from kiosk.documents.technician import TechnicianReport, technician_report
 from kiosk.errors import KioskError
-from kiosk.offline_policy import provisional
+from kiosk.money.offline_policy import provisional
 
 
 class UnknownDocumentError(KioskError):

@@ -18,10 +18,9 @@ from datetime import date
 from drivers.card_reader.base import CardInserted, CardRemoved, StripeRead, StripeReadFailed
 from drivers.card_reader.emv.card_data import CardData
 from drivers.pinpad.base import PinBlockReady, PinKeyEvent, PinKeyKind
-from kiosk.card_handling import CardHandler
+from kiosk.card.handling import CardHandler
 from kiosk.clock import Clock
-from kiosk.config import TimeoutConfig
-from kiosk.events import KeyPressed
+from kiosk.events import Key, KeyPressed
 from kiosk.i18n import Catalog
 from kiosk.journeys import balance_receipt, card_swipe
 from kiosk.journeys import statement as statement_steps
@@ -39,9 +38,9 @@ from kiosk.journeys.card_ports import (
     StatementFetched,
 )
 from kiosk.journeys.ports import PrintFinished, PrintPort
-from kiosk.keys import Key
-from kiosk.ledger import Ledger
-from kiosk.screen_model import ScreenModel
+from kiosk.journeys.screen_model import ScreenModel
+from kiosk.money.ledger import Ledger
+from kiosk.runtime.config import TimeoutConfig
 
 log = logging.getLogger(__name__)
 CUSTOMER_STATES = frozenset({State.CHOOSE_APP, State.ENTER_PIN, State.SHOW_BALANCE})

@@ -17,7 +17,7 @@ from kiosk.documents.common import DocContext, mask_pan
 from kiosk.documents.receipts import BalanceData, balance_slip
 from kiosk.journeys.balance_states import State
 from kiosk.journeys.ports import PrintFinished, PrintPort
-from kiosk.money import Money
+from kiosk.money.amount import Money
 
 if TYPE_CHECKING:
     from kiosk.journeys.balance import CardJourney

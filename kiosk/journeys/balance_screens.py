@@ -10,8 +10,8 @@ import math
 from typing import TYPE_CHECKING
 
 from kiosk.journeys.balance_states import State
-from kiosk.money import Money
-from kiosk.screen_model import AmountLine, Choice, InputField, ScreenModel, Tone
+from kiosk.journeys.screen_model import AmountLine, Choice, InputField, ScreenModel, Tone
+from kiosk.money.amount import Money
 
 if TYPE_CHECKING:
     from kiosk.journeys.balance import CardJourney

@@ -14,11 +14,9 @@ from zoneinfo import ZoneInfo
 
 from drivers.cash.base import AcceptorStateChanged, NoteCredited, NoteInEscrow, NoteReturned
 from drivers.coin.base import CoinCredited
-from kiosk.billing import Biller
-from kiosk.card_handling import CardHandler
+from kiosk.card.handling import CardHandler
 from kiosk.clock import Clock
-from kiosk.config import TimeoutConfig
-from kiosk.events import CustomerTouched, KeyPressed
+from kiosk.events import CustomerTouched, Key, KeyPressed
 from kiosk.i18n import Catalog
 from kiosk.journeys.bill_payment_card import CardPaySteps
 from kiosk.journeys.bill_payment_card_ports import PaymentCorePort
@@ -45,11 +43,12 @@ from kiosk.journeys.ports import (
     PrintPort,
     SyncPort,
 )
+from kiosk.journeys.screen_model import ScreenModel
 from kiosk.journeys.session import CustomerSession
-from kiosk.keys import Key
-from kiosk.ledger import Ledger
-from kiosk.money import Money
-from kiosk.screen_model import ScreenModel
+from kiosk.money.amount import Money
+from kiosk.money.billing import Biller
+from kiosk.money.ledger import Ledger
+from kiosk.runtime.config import TimeoutConfig
 from offline_queue.events import TransactionAccepted, TransactionDead
 
 log = logging.getLogger(__name__)

@@ -18,7 +18,8 @@ from collections.abc import Callable
 from drivers.card_reader.base import CardInserted, CardRemoved, StripeRead, StripeReadFailed
 from drivers.card_reader.emv.card_data import CardData
 from drivers.pinpad.base import PinBlockReady, PinKeyEvent, PinKeyKind
-from kiosk.card_handling import CardHandler
+from kiosk.card.handling import CardHandler
+from kiosk.events import Key
 from kiosk.journeys.balance_states import READ_ERRORS
 from kiosk.journeys.bill_payment_card_auth import CardAuthSteps
 from kiosk.journeys.bill_payment_card_ports import CardPayment, PaymentCorePort
@@ -33,8 +34,7 @@ from kiosk.journeys.card_ports import (
     PinPort,
 )
 from kiosk.journeys.card_swipe import SWIPE_ERRORS
-from kiosk.keys import Key
-from kiosk.money import Money
+from kiosk.money.amount import Money
 
 CARD_EVENTS = (
     CardInserted,

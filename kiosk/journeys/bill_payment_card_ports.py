@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from drivers.card_reader.emv.card_data import CardData
-from kiosk.money import Money
+from kiosk.money.amount import Money
 
 # Journal kinds of the card path (all carry the authorization's txn id).
 AUTH_REQUESTED = "card_auth_requested"  # written BEFORE the request leaves the kiosk

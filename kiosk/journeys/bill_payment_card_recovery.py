@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 
-from kiosk.journal import JournalRecord
 from kiosk.journeys.bill_payment_card_ports import (
     AUTH_ANSWERED,
     AUTH_REQUESTED,
@@ -20,8 +19,9 @@ from kiosk.journeys.bill_payment_card_ports import (
     PAYMENT_COMMITTED,
     reversal_txn_id,
 )
-from kiosk.ledger import Ledger
-from kiosk.money import Money
+from kiosk.money.amount import Money
+from kiosk.money.journal import JournalRecord
+from kiosk.money.ledger import Ledger
 
 log = logging.getLogger(__name__)
 

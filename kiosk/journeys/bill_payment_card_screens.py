@@ -10,7 +10,7 @@ import math
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from kiosk.screen_model import AmountLine, Choice, InputField, ScreenModel, Tone
+from kiosk.journeys.screen_model import AmountLine, Choice, InputField, ScreenModel, Tone
 
 if TYPE_CHECKING:
     from kiosk.journeys.bill_payment import BillPaymentJourney

@@ -10,10 +10,10 @@ import uuid
 
 from drivers.base import DeviceState
 from drivers.cash.base import AcceptorStateChanged, NoteCredited, NoteInEscrow, NoteReturned
-from kiosk.cash import escrow_policy
 from kiosk.journeys import receipts
 from kiosk.journeys.bill_payment_states import State
-from kiosk.money import Money
+from kiosk.money.amount import Money
+from kiosk.money.cash import escrow_policy
 
 
 class CashSteps:

@@ -1,4 +1,4 @@
-"""Coin steps of the bill-payment journey (kiosk/cash/coin_service.py says why coins differ).
+"""Coin steps of the bill-payment journey (kiosk/money/cash/coin_service.py says why coins differ).
 
 A coin is booked on its credit event before anything else. In the open cash session it adds to
 the tally (Confirm included: a coin still rolling when the acceptor was disabled is the
@@ -8,8 +8,8 @@ customer's money and goes into the payment or the prepayment); otherwise it is a
 from __future__ import annotations
 
 from drivers.coin.base import CoinCredited
-from kiosk.cash.coin_service import book_coin, book_unassigned_coin
 from kiosk.journeys.bill_payment_states import State
+from kiosk.money.cash.coin_service import book_coin, book_unassigned_coin
 
 COIN_STATES = (State.INSERT_CASH, State.SETTLING_CASH, State.CONFIRM)
 

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import uuid
 
+from kiosk.events import Key
 from kiosk.journeys.bill_payment_states import (
     CARD_STATES,
     CUSTOMER_STATES,
     MAX_ACCOUNT_DIGITS,
     State,
 )
-from kiosk.keys import Key
 
 
 class KeySteps:

@@ -7,10 +7,10 @@ the offline policy allows it, decided and journaled here, before the cash accept
 
 from __future__ import annotations
 
-from kiosk import offline_policy
-from kiosk.billing import Bill
 from kiosk.journeys.bill_payment_states import State
 from kiosk.journeys.ports import BillLookupFailed, BillsFetched
+from kiosk.money import offline_policy
+from kiosk.money.billing import Bill
 
 LOOKUP_MESSAGES = {
     "UNKNOWN_ACCOUNT": "unknown_account",

@@ -9,11 +9,11 @@ from __future__ import annotations
 import logging
 import uuid
 
-from kiosk import offline_policy
 from kiosk.journeys import receipts
 from kiosk.journeys.bill_payment_states import State
 from kiosk.journeys.ports import PrintFinished
-from kiosk.money import Money
+from kiosk.money import offline_policy
+from kiosk.money.amount import Money
 from offline_queue.events import TransactionAccepted, TransactionDead
 
 log = logging.getLogger(__name__)

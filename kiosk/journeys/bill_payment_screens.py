@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING
 
 from kiosk.journeys import bill_payment_card_screens as card_screens
 from kiosk.journeys.bill_payment_states import CUSTOMER_STATES, MAX_ACCOUNT_DIGITS, State
-from kiosk.money import Money
-from kiosk.screen_model import AmountLine, Choice, InputField, ScreenModel, Tone
+from kiosk.journeys.screen_model import AmountLine, Choice, InputField, ScreenModel, Tone
+from kiosk.money.amount import Money
 
 if TYPE_CHECKING:
     from kiosk.journeys.bill_payment import BillPaymentJourney

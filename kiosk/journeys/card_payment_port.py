@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from drivers.card_reader.base import CardInserted, CardRemoved, StripeRead, StripeReadFailed
-from kiosk.card_station import CardStation
+from kiosk.card.station import CardStation
 from kiosk.journeys.card_services_menu import CardServices
 
 

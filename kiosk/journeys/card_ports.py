@@ -11,7 +11,7 @@ from datetime import date
 from typing import Any, Protocol
 
 from drivers.card_reader.emv.card_data import CardData
-from kiosk.keys import Key
+from kiosk.events import Key
 
 
 @dataclass(frozen=True)

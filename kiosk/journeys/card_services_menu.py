@@ -1,6 +1,6 @@
 """The card services on the menu: balance inquiry and statement printing in the running kiosk.
 
-Both share one `CardStation` (kiosk/card_station.py): reader, PIN pad, card handler, card core.
+Both share one `CardStation` (kiosk/card/station.py): reader, PIN pad, card handler, card core.
 
 `CardMenuService` adapts one CardJourney to the menu's Service contract, like TopupService.
 Keys reach the journey, which sends every key to the PIN pad during PIN entry (the journey only
@@ -21,15 +21,14 @@ from drivers.card_reader.base import (
 from drivers.card_reader.pcsc import PcscCardReader
 from drivers.card_reader.stripe_serial import StripeSerialReader
 from drivers.pinpad.emulated import EmulatedPinPad
-from kiosk.card_services import CardCoreHttp
-from kiosk.card_station import CardStation
-from kiosk.config import CoreConfig, TimeoutConfig
-from kiosk.events import KeyPressed
+from kiosk.card.services import CardCoreHttp
+from kiosk.card.station import CardStation
+from kiosk.events import Key, KeyPressed
 from kiosk.journeys.balance import CardJourney
 from kiosk.journeys.balance_states import Purpose, State
 from kiosk.journeys.kiosk_session import MenuEntry
-from kiosk.keys import Key
-from kiosk.screen_model import ScreenModel
+from kiosk.journeys.screen_model import ScreenModel
+from kiosk.runtime.config import CoreConfig, TimeoutConfig
 
 log = logging.getLogger(__name__)
 Publish = Callable[[object], None]

@@ -4,7 +4,7 @@ A swipe stands in for inserting the card, only while the journey waits for one: 
 card goes on to PIN entry like a chip card; a refused swipe (a chip card, a misread stripe, an
 expired card) is journaled and told to the customer, who is still asked for the card and can
 insert the chip or swipe again. The card never enters the reader, so at the end nothing is
-ejected and nothing can be captured: kiosk/card_handling.py journals that for a stripe card.
+ejected and nothing can be captured: kiosk/card/handling.py journals that for a stripe card.
 """
 
 from __future__ import annotations

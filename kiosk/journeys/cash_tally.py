@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-from kiosk.money import Money
+from kiosk.money.amount import Money
 
 
 @dataclass

@@ -18,11 +18,10 @@ from typing import Protocol
 from drivers.cash.base import AcceptorStateChanged, NoteCredited, NoteInEscrow, NoteReturned
 from drivers.coin.base import CoinCredited
 from kiosk.clock import Clock
-from kiosk.config import TimeoutConfig
-from kiosk.events import CustomerTouched, KeyPressed
+from kiosk.events import CustomerTouched, Key, KeyPressed
 from kiosk.i18n import Catalog
-from kiosk.keys import Key
-from kiosk.screen_model import Choice, ScreenModel, Tone
+from kiosk.journeys.screen_model import Choice, ScreenModel, Tone
+from kiosk.runtime.config import TimeoutConfig
 
 CASH_EVENTS = (NoteInEscrow, NoteCredited, NoteReturned, AcceptorStateChanged, CoinCredited)
 MAX_SERVICES = 6

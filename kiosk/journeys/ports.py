@@ -11,7 +11,7 @@ from typing import Protocol
 
 from drivers.printer.base import PaperStatus, PrintResult
 from drivers.printer.document import Document
-from kiosk.billing import Bill, Biller
+from kiosk.money.billing import Bill, Biller
 
 
 @dataclass(frozen=True)

@@ -17,13 +17,12 @@ from drivers.printer.document import Document
 from kiosk.clock import Clock
 from kiosk.documents import DocContext, rebuild
 from kiosk.errors import KioskError
-from kiosk.events import KeyPressed
+from kiosk.events import Key, KeyPressed
 from kiosk.i18n import Catalog
 from kiosk.journeys.ports import PrintFinished, PrintPort
 from kiosk.journeys.reprint_source import REFERENCE, ReceiptFound, ReceiptLookupFailed
-from kiosk.keys import Key
-from kiosk.ledger import Ledger
-from kiosk.screen_model import InputField, ScreenModel, Tone
+from kiosk.journeys.screen_model import InputField, ScreenModel, Tone
+from kiosk.money.ledger import Ledger
 
 MAX_DIGITS = 12
 

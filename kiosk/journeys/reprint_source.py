@@ -17,8 +17,8 @@ from typing import Any, Protocol
 from kiosk.documents import CreditSlipData, PaymentData
 from kiosk.errors import CoreError, KioskError
 from kiosk.events import EventBus
-from kiosk.ledger import Ledger
-from kiosk.money import Money
+from kiosk.money.amount import Money
+from kiosk.money.ledger import Ledger
 from kiosk.runtime.worker import Worker
 
 log = logging.getLogger(__name__)

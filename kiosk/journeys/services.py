@@ -10,11 +10,10 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from kiosk.clock import Clock
-from kiosk.events import KeyPressed
+from kiosk.events import Key, KeyPressed
 from kiosk.journeys.reprint import ReprintJourney, RState
+from kiosk.journeys.screen_model import ScreenModel
 from kiosk.journeys.topup import TopupJourney, TopupState
-from kiosk.keys import Key
-from kiosk.screen_model import ScreenModel
 
 CUSTOMER_TOPUP_STATES = (TopupState.CHOOSE, TopupState.ENTER_NUMBER, TopupState.INSERT_CASH)
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 
-from kiosk.billing import Bill, Biller
 from kiosk.journeys.cash_tally import CashTally
+from kiosk.money.billing import Bill, Biller
 
 
 @dataclass

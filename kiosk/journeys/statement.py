@@ -21,7 +21,7 @@ from kiosk.documents.statement import (
 from kiosk.journeys.balance_states import State
 from kiosk.journeys.card_ports import CardCorePort, StatementFetched
 from kiosk.journeys.ports import PrintFinished, PrintPort
-from kiosk.money import Money
+from kiosk.money.amount import Money
 
 if TYPE_CHECKING:
     from kiosk.journeys.balance import CardJourney

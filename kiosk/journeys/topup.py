@@ -23,19 +23,18 @@ from drivers.base import DeviceState
 from drivers.cash.base import AcceptorStateChanged, NoteCredited, NoteInEscrow, NoteReturned
 from drivers.coin.base import CoinCredited
 from drivers.printer.document import Align, Columns, Cut, Document, Separator, Text
-from kiosk.billing import Biller
-from kiosk.cash import escrow_policy
-from kiosk.cash.coin_service import book_coin, book_unassigned_coin
 from kiosk.clock import Clock
-from kiosk.config import TimeoutConfig
-from kiosk.events import KeyPressed
+from kiosk.events import Key, KeyPressed
 from kiosk.i18n import Catalog
 from kiosk.journeys.cash_tally import CashTally
 from kiosk.journeys.ports import CashPort, PrintFinished, PrintPort, SyncPort
-from kiosk.keys import Key
-from kiosk.ledger import Ledger
-from kiosk.money import Money
-from kiosk.screen_model import AmountLine, Choice, ScreenModel
+from kiosk.journeys.screen_model import AmountLine, Choice, ScreenModel
+from kiosk.money.amount import Money
+from kiosk.money.billing import Biller
+from kiosk.money.cash import escrow_policy
+from kiosk.money.cash.coin_service import book_coin, book_unassigned_coin
+from kiosk.money.ledger import Ledger
+from kiosk.runtime.config import TimeoutConfig
 
 log = logging.getLogger(__name__)
 

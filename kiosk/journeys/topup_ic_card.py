@@ -21,13 +21,12 @@ from drivers.card_reader.stored_value import CardState, credit_is_on_card
 from drivers.cash.base import NoteCredited, NoteInEscrow, NoteReturned
 from drivers.coin.base import CoinCredited
 from drivers.printer.document import Document
-from kiosk.billing import Biller
 from kiosk.clock import Clock
-from kiosk.config import TimeoutConfig
-from kiosk.events import KeyPressed
+from kiosk.events import Key, KeyPressed
 from kiosk.i18n import Catalog
 from kiosk.journeys.cash_tally import CashTally
 from kiosk.journeys.ports import CashPort, PrintFinished, PrintPort, SyncPort
+from kiosk.journeys.screen_model import ScreenModel
 from kiosk.journeys.topup_ic_card_cash import IcCashSteps
 from kiosk.journeys.topup_ic_card_ports import (
     CardCreditResult,
@@ -38,9 +37,9 @@ from kiosk.journeys.topup_ic_card_ports import (
 )
 from kiosk.journeys.topup_ic_card_screens import build_screen, pending_slip, receipt
 from kiosk.journeys.topup_ic_card_states import TRANSITIONS, RechargeState, S
-from kiosk.keys import Key
-from kiosk.ledger import Ledger
-from kiosk.screen_model import ScreenModel
+from kiosk.money.billing import Biller
+from kiosk.money.ledger import Ledger
+from kiosk.runtime.config import TimeoutConfig
 
 MAX_WRITE_ATTEMPTS = 3
 __all__ = ["IcCardRechargeJourney", "RechargeState"]

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from drivers.cash.base import NoteCredited, NoteInEscrow
 from drivers.coin.base import CoinCredited
-from kiosk.cash import escrow_policy
-from kiosk.cash.coin_service import book_coin, book_unassigned_coin
 from kiosk.journeys.topup_ic_card_states import CASH_STATES, S
-from kiosk.money import Money
+from kiosk.money.amount import Money
+from kiosk.money.cash import escrow_policy
+from kiosk.money.cash.coin_service import book_coin, book_unassigned_coin
 
 
 class IcCashSteps:

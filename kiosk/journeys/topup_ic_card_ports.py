@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from drivers.card_reader.stored_value import CardState
-from kiosk.journal import JournalRecord
+from kiosk.money.journal import JournalRecord
 
 
 @dataclass(frozen=True)

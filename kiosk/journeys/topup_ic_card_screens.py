@@ -9,9 +9,9 @@ from typing import TYPE_CHECKING
 
 from drivers.card_reader.stored_value import CardState
 from drivers.printer.document import Align, Columns, Cut, Document, Separator, Text
+from kiosk.journeys.screen_model import AmountLine, ScreenModel, Tone
 from kiosk.journeys.topup_ic_card_states import S
-from kiosk.money import Money
-from kiosk.screen_model import AmountLine, ScreenModel, Tone
+from kiosk.money.amount import Money
 
 if TYPE_CHECKING:
     from kiosk.journeys.topup_ic_card import IcCardRechargeJourney

@@ -20,19 +20,18 @@ from drivers.card_reader.apdu import RawTransmit
 from drivers.card_reader.base import CardInserted
 from drivers.card_reader.pcsc import PcscCardReader
 from drivers.card_reader.stored_value import CardState, StoredValueCard
-from kiosk.billing import Biller
-from kiosk.config import DeviceConfig
-from kiosk.config_keys import ic_card_key
 from kiosk.errors import KioskError
-from kiosk.events import KeyPressed
+from kiosk.events import Key, KeyPressed
 from kiosk.journeys.kiosk_session import MenuEntry
 from kiosk.journeys.ports import CashPort
+from kiosk.journeys.screen_model import ScreenModel
 from kiosk.journeys.topup_ic_card import IcCardRechargeJourney, RechargeState
 from kiosk.journeys.topup_ic_card_ports import CardCreditResult, CardRead
-from kiosk.keys import Key
-from kiosk.money import Money
+from kiosk.money.amount import Money
+from kiosk.money.billing import Biller
+from kiosk.runtime.config import DeviceConfig
+from kiosk.runtime.config_keys import ic_card_key
 from kiosk.runtime.registry import BuiltDevice, DeviceContext, DeviceRegistry
-from kiosk.screen_model import ScreenModel
 
 log = logging.getLogger(__name__)
 Publish = Callable[[object], None]

@@ -13,13 +13,13 @@ from drivers.base import DeviceState
 from drivers.cash.base import BanknoteAcceptor
 from drivers.printer.base import PaperStatus, PrintResult, ReceiptPrinter
 from drivers.printer.document import Document
-from kiosk.billing import Biller
 from kiosk.clock import Clock
-from kiosk.core_client import CoreClient
 from kiosk.errors import CoreError, KioskError
 from kiosk.events import EventBus
 from kiosk.journeys.ports import BillLookupFailed, BillsFetched, PrintFinished
-from kiosk.offline_policy import BillCache
+from kiosk.money.billing import Biller
+from kiosk.money.offline_policy import BillCache
+from kiosk.runtime.core_client import CoreClient
 from kiosk.runtime.worker import Worker
 from offline_queue.sync import SyncWorker
 

@@ -11,13 +11,12 @@ at a safe point (kiosk/technician/mode_router.py).
 from __future__ import annotations
 
 from drivers.sensors.headphone import HeadphoneChanged
-from kiosk.events import EventBus, KeyPressed
+from kiosk.events import EventBus, Key, KeyPressed
 from kiosk.journeys.bill_payment import BillPaymentJourney
 from kiosk.journeys.kiosk_session import KioskSession
-from kiosk.keys import Key
-from kiosk.screen_model import ScreenModel
+from kiosk.journeys.screen_model import ScreenModel
+from kiosk.speech.voice_mode import VoiceMode
 from kiosk.technician.mode_router import TechnicianRouter
-from kiosk.voice_mode import VoiceMode
 
 
 class JourneyController:

@@ -1,7 +1,7 @@
 """End-of-day reconciliation in the running kiosk, once per UTC day, on its own thread.
 
 Each day, after the core has had time to file the last transactions, the previous UTC day is
-compared with `/v1/reconciliation` (kiosk/reconciliation.py): differences become technician
+compared with `/v1/reconciliation` (kiosk/money/reconciliation.py): differences become technician
 alerts and go out with telemetry, and the outcome is journaled, so a restart neither skips a day
 nor reconciles one twice. A core that cannot be reached is retried later the same day.
 """
@@ -19,9 +19,9 @@ from sqlalchemy.orm import Session
 
 from kiosk.clock import Clock
 from kiosk.errors import KioskError
-from kiosk.journal import JournalEntry
-from kiosk.ledger import Ledger
-from kiosk.reconciliation import reconcile
+from kiosk.money.journal import JournalEntry
+from kiosk.money.ledger import Ledger
+from kiosk.money.reconciliation import reconcile
 from offline_queue.http import CoreHttp
 
 log = logging.getLogger(__name__)

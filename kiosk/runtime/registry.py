@@ -26,8 +26,8 @@ from drivers.printer.links import FileLink, NetworkLink, PrinterLink, SerialLink
 from drivers.sensors.headphone import EmulatedHeadphoneJack, EvdevHeadphoneJack
 from drivers.sensors.headphone_alsa import AlsaHeadphoneJack
 from drivers.sensors.operator_switch import EmulatedOperatorSwitch
-from kiosk.config import DeviceConfig
 from kiosk.errors import ConfigError
+from kiosk.runtime.config import DeviceConfig
 
 
 @dataclass(frozen=True)
@@ -213,7 +213,7 @@ def _headphone_emulated(config: DeviceConfig, ctx: DeviceContext) -> BuiltDevice
 
 
 def _card_reader_pcsc(config: DeviceConfig, ctx: DeviceContext) -> BuiltDevice:
-    """The PC/SC reader (options checked in kiosk/card_config.py); started by the kiosk."""
+    """The PC/SC reader (options checked in kiosk/card/config.py); started by the kiosk."""
     reader = PcscCardReader(
         "card_reader",
         _option(config, "reader", str),

@@ -1,7 +1,7 @@
 """Wiring steps for the money path: the journal and outbox, the links to the core, the cash tender.
 
-Called by the composition root (kiosk/app.py `build_kiosk`) in this order: `wire_books`, then
-`wire_core_links`, then `wire_cash`. Each step builds objects only (no thread started, no
+Called by the composition root (kiosk/runtime/app.py `build_kiosk`) in this order: `wire_books`,
+then `wire_core_links`, then `wire_cash`. Each step builds objects only (no thread started, no
 device opened) and returns what it built; nothing is kept here.
 """
 
@@ -11,17 +11,17 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine
 
-from kiosk.cash.coin_service import CoinTender, build_coins
-from kiosk.cash.counters import cashbox_counts_sql
-from kiosk.cash.service import CashService
 from kiosk.clock import Clock
-from kiosk.config import KioskConfig
-from kiosk.core_client import CoreClient
 from kiosk.events import EventBus
 from kiosk.journeys.ports import CashPort
-from kiosk.ledger import Ledger
-from kiosk.offline_policy import BillCache, outbox_paid_bills
+from kiosk.money.cash.coin_service import CoinTender, build_coins
+from kiosk.money.cash.counters import cashbox_counts_sql
+from kiosk.money.cash.service import CashService
+from kiosk.money.ledger import Ledger
+from kiosk.money.offline_policy import BillCache, outbox_paid_bills
 from kiosk.runtime.adapters import CashAdapter, CoreBillLookup, PrinterAdapter
+from kiosk.runtime.config import KioskConfig
+from kiosk.runtime.core_client import CoreClient
 from kiosk.runtime.registry import BuiltDevice, DeviceContext, DeviceRegistry
 from kiosk.runtime.workers import Workers
 from kiosk.technician.health import ServiceBoard, TenderGate

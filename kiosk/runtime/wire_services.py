@@ -11,9 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from kiosk.card_stripe import stripe_head
+from kiosk.card.stripe import stripe_head
 from kiosk.clock import Clock
-from kiosk.config import KioskConfig
 from kiosk.events import EventBus
 from kiosk.i18n import Catalog
 from kiosk.journeys.bill_payment import BillPaymentJourney
@@ -26,9 +25,10 @@ from kiosk.journeys.reprint_source import ReceiptLookup
 from kiosk.journeys.services import ReprintService, TopupService
 from kiosk.journeys.topup import Product, TopupJourney
 from kiosk.journeys.topup_ic_card_service import IcCardRecharge, build_ic_card_recharge
-from kiosk.ledger import Ledger
-from kiosk.offline_policy import available_offline
+from kiosk.money.ledger import Ledger
+from kiosk.money.offline_policy import available_offline
 from kiosk.runtime.adapters import PrinterAdapter, SyncAdapter
+from kiosk.runtime.config import KioskConfig
 from kiosk.runtime.registry import BuiltDevice, DeviceContext, DeviceRegistry
 from kiosk.runtime.wire_money import Books, CashTender, CoreLinks, core_reachable
 from kiosk.technician.health import ServiceBoard

@@ -11,12 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from kiosk.clock import Clock
-from kiosk.config import KioskConfig
 from kiosk.events import EventBus
 from kiosk.i18n import Catalog
 from kiosk.journeys.card_services_menu import CardServices
 from kiosk.journeys.kiosk_session import KioskSession
 from kiosk.runtime.adapters import SyncAdapter
+from kiosk.runtime.config import KioskConfig
 from kiosk.runtime.registry import BuiltDevice, DeviceContext, DeviceRegistry
 from kiosk.runtime.wire_money import Books, CoreLinks, core_http, core_reachable
 from kiosk.speech.select import EngineChoice

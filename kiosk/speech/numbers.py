@@ -6,7 +6,7 @@ customer must hear the amount the way a teller says it, never "one two five poin
 
 from __future__ import annotations
 
-from kiosk.money import Money
+from kiosk.money.amount import Money
 
 _ZH_DIGITS = "零一二三四五六七八九"
 _ZH_SMALL_UNITS = ("", "十", "百", "千")

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from kiosk.i18n import Catalog
-from kiosk.screen_model import ScreenModel
+from kiosk.journeys.screen_model import ScreenModel
 from kiosk.speech.engine import EspeakEngine, SpeechSettings
 from kiosk.speech.script import screen_script
 

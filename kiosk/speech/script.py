@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from decimal import InvalidOperation
 
 from kiosk.i18n import Catalog
-from kiosk.money import SYMBOLS, Money
-from kiosk.screen_model import ScreenModel
+from kiosk.journeys.screen_model import ScreenModel
+from kiosk.money.amount import SYMBOLS, Money
 from kiosk.speech.numbers import money_words, spell_digits, zh_number
 
 _AMOUNT_RE = re.compile(r"(-?)(HK\$|\$|€|¥)([0-9][0-9,]*(?:\.[0-9]+)?)")

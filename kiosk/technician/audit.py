@@ -12,8 +12,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from kiosk.clock import Clock
-from kiosk.journal import JournalRecord
-from kiosk.ledger import Ledger
+from kiosk.money.journal import JournalRecord
+from kiosk.money.ledger import Ledger
 
 SESSION = "technician"
 KIND = "technician_action"

@@ -17,8 +17,8 @@ from typing import Any
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from kiosk import journal
 from kiosk.clock import Clock, rfc3339
+from kiosk.money import journal
 from kiosk.technician.bundle import BundleWriter, log_files
 from kiosk.technician.bundle_redact import redact_config
 from offline_queue.admin import QueueAdmin

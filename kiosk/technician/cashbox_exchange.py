@@ -6,7 +6,7 @@ A small state machine inside maintenance mode:
     REVIEW --2 count--> COUNT (one denomination at a time) --> REVIEW (counted values shown)
     REVIEW --Cancel--> CLOSED (nothing changed, audited)
 
-The expected counts come from the journal counters (kiosk/cash/counters.py), which are the
+The expected counts come from the journal counters (kiosk/money/cash/counters.py), which are the
 cashbox content as booked. On confirmation a difference is journaled first (`cashbox_discrepancy`),
 then ONE ledger transaction journals `cashbox_exchange` (which restarts the counters at zero) and
 queues the `cashbox_exchange` core transaction with the counted notes; then the settlement
@@ -20,15 +20,15 @@ from collections.abc import Callable
 from enum import Enum
 from zoneinfo import ZoneInfo
 
-from kiosk.cash.counters import EXCHANGE_KIND, CashboxCounts
 from kiosk.clock import Clock
 from kiosk.documents.common import DocContext
 from kiosk.documents.settlement import SettlementData, SettlementLine, settlement_report
+from kiosk.events import Key
 from kiosk.i18n import Catalog
 from kiosk.journeys.ports import PrintFinished, PrintPort, SyncPort
-from kiosk.keys import Key
-from kiosk.ledger import Ledger
-from kiosk.money import Money
+from kiosk.money.amount import Money
+from kiosk.money.cash.counters import EXCHANGE_KIND, CashboxCounts
+from kiosk.money.ledger import Ledger
 from kiosk.technician.audit import TechnicianAudit
 
 MAX_COUNT_DIGITS = 5

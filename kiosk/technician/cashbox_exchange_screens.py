@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from kiosk.money import Money
-from kiosk.screen_model import AmountLine, Choice, InputField, ScreenModel, Tone
+from kiosk.journeys.screen_model import AmountLine, Choice, InputField, ScreenModel, Tone
+from kiosk.money.amount import Money
 from kiosk.technician.cashbox_exchange import CashboxExchange, ExchangeState
 
 

@@ -21,7 +21,7 @@ from datetime import datetime
 from enum import Enum
 
 from kiosk.clock import Clock
-from kiosk.keys import Key
+from kiosk.events import Key
 from kiosk.technician.audit import TechnicianAudit
 from kiosk.technician.entry_config import TechnicianSettings
 from kiosk.technician.entry_guard import Blocker, CustomerPresence

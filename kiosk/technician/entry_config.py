@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from kiosk.errors import ConfigError
-from kiosk.keys import Key
+from kiosk.events import Key
 
 SCHEME = "pbkdf2_sha256"
 MIN_ITERATIONS = 1000  # tests use few; docs/technician.md recommends 600000 in the field

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from kiosk.screen_model import InputField, ScreenModel, Tone
+from kiosk.journeys.screen_model import InputField, ScreenModel, Tone
 from kiosk.technician.entry import EntryMethod, EntryState, TechnicianEntry
 from kiosk.technician.mode_screens import local_time
 

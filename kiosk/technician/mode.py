@@ -18,9 +18,8 @@ from typing import Protocol
 
 from drivers.base import DeviceState
 from kiosk.clock import Clock
-from kiosk.events import KeyPressed
+from kiosk.events import Key, KeyPressed
 from kiosk.i18n import Catalog
-from kiosk.keys import Key
 from kiosk.technician.audit import TechnicianAudit
 from kiosk.technician.cashbox_exchange import CashboxExchange
 from kiosk.technician.health import HealthSnapshot

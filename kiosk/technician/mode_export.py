@@ -10,7 +10,7 @@ import argparse
 from datetime import date
 from pathlib import Path
 
-from kiosk.cli_journal import _export as cli_export
+from kiosk.cli.journal import _export as cli_export
 from kiosk.clock import Clock
 
 EPOCH = date(2000, 1, 1)  # before any kiosk existed: "the whole journal"

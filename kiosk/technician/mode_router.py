@@ -26,7 +26,7 @@ from drivers.cash.base import NoteInEscrow
 from drivers.sensors.operator_switch import OperatorSwitchChanged
 from kiosk.events import CustomerTouched, KeyPressed
 from kiosk.journeys.card_ports import CardReadDone
-from kiosk.screen_model import ScreenModel
+from kiosk.journeys.screen_model import ScreenModel
 from kiosk.technician.entry import EntryMethod, EntryState, TechnicianEntry
 from kiosk.technician.entry_guard import CustomerPresence
 from kiosk.technician.entry_screens import entry_model

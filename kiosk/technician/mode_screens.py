@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from kiosk.screen_model import AmountLine, Choice, ScreenModel, Tone
+from kiosk.journeys.screen_model import AmountLine, Choice, ScreenModel, Tone
 from kiosk.technician.cashbox_exchange_screens import cashbox_model
 from kiosk.technician.mode import FAULTS, MaintenanceMode, ModeState
 

@@ -17,7 +17,7 @@ from typing import Protocol
 from drivers.sensors.headphone import HeadphoneChanged
 from drivers.sensors.operator_switch import OperatorSwitchChanged
 from kiosk.clock import Clock
-from kiosk.keys import Key
+from kiosk.events import Key
 from kiosk.technician.audit import TechnicianAudit
 from kiosk.technician.mode_states import ModeState
 from kiosk.technician.selftests import KEYPAD, SCREEN, SENSORS, SelfTestResult

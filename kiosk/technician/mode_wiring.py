@@ -1,4 +1,4 @@
-"""Builds technician entry and maintenance mode for the running kiosk (called by kiosk/app.py).
+"""Builds technician entry and maintenance mode for the running kiosk (see kiosk/runtime/app.py).
 
 Kept out of the composition root so app.py gains three lines, not sixty: the router wraps the
 customer session, the self-test suite is built over the kiosk's own opened devices, and slow
@@ -16,13 +16,13 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
 
-from kiosk.cash.counters import cashbox_counts_sql
-from kiosk.config import KioskConfig
 from kiosk.documents.common import DocContext
 from kiosk.i18n import Catalog
 from kiosk.journeys.kiosk_session import KioskSession, SessionState
-from kiosk.ledger import Ledger
-from kiosk.money import Money
+from kiosk.money.amount import Money
+from kiosk.money.cash.counters import cashbox_counts_sql
+from kiosk.money.ledger import Ledger
+from kiosk.runtime.config import KioskConfig
 from kiosk.runtime.registry import BuiltDevice, DeviceContext, DeviceRegistry
 from kiosk.technician.audit import TechnicianAudit
 from kiosk.technician.cashbox_exchange import CashboxExchange

@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable
 
-from kiosk.keys import Key
+from kiosk.events import Key
 from kiosk.technician.selftests import KEYPAD, SelfTestResult, SelfTestStatus
 
 # The keys of the physical PIN pad / EPP; the voice-mode keys are checked when present.

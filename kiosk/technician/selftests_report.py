@@ -12,7 +12,7 @@ from typing import Any
 
 from kiosk import __version__
 from kiosk.clock import SystemClock, rfc3339
-from kiosk.config import KioskConfig
+from kiosk.runtime.config import KioskConfig
 from kiosk.technician.health import HealthMonitor, HealthSnapshot
 from kiosk.technician.selftests import SelfTestResult, SelfTestStatus
 from kiosk.technician.selftests_devices import build_suite
@@ -53,7 +53,7 @@ def _card_reader(config: KioskConfig, raw: dict[str, Any], on_event: Any) -> Any
             return None
         options = dict(table)
     from drivers.card_reader.pcsc import PcscCardReader
-    from kiosk.cli_card import DEFAULT_READER
+    from kiosk.cli.card import DEFAULT_READER
 
     return PcscCardReader(
         "card",
@@ -69,7 +69,7 @@ def _stripe_head(config: KioskConfig, on_event: Any) -> Any:
     configured = config.devices.get("card_reader")
     if configured is None:
         return None
-    from kiosk.card_stripe import stripe_head
+    from kiosk.card.stripe import stripe_head
     from kiosk.clock import SystemClock
 
     return stripe_head(dict(configured.options), on_event, SystemClock())

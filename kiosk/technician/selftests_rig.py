@@ -15,10 +15,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from drivers.base import DeviceHealth, DeviceState
-from kiosk.config import CoreConfig, DeviceConfig, KioskConfig
 from kiosk.documents.common import DocContext
 from kiosk.errors import DeviceError, KioskError
 from kiosk.i18n import Catalog
+from kiosk.runtime.config import CoreConfig, DeviceConfig, KioskConfig
 from kiosk.runtime.registry import BuiltDevice, DeviceContext, DeviceRegistry
 from kiosk.technician.selftests import EventTap
 from kiosk.technician.selftests_devices import SelfTestDevices

@@ -131,7 +131,7 @@ def wire_health(
     from the journal added to the note acceptor) and the worker that feeds the board, writes
     health.json and sends the heartbeat."""
     from kiosk import __version__
-    from kiosk.cash.counters import cashbox_counts_sql
+    from kiosk.money.cash.counters import cashbox_counts_sql
     from kiosk.technician.health import HealthMonitor
 
     options = config.devices["cash"].options
@@ -171,11 +171,11 @@ def wire_health(
 
 def cards_retained(engine: Any) -> int:
     """Cards in the retain bin by the journal: captured retains since the bin was last emptied
-    (the same rule as kiosk.card_handling, read with one indexed query per snapshot)."""
+    (the same rule as kiosk.card.handling, read with one indexed query per snapshot)."""
     from sqlalchemy import select
     from sqlalchemy.orm import Session
 
-    from kiosk.journal import JournalBase, JournalEntry
+    from kiosk.money.journal import JournalBase, JournalEntry
 
     JournalBase.metadata.create_all(engine)
     count = 0

@@ -25,7 +25,7 @@ from core_system.server import CoreServer
 from core_system.store import Store
 from core_system.validation import validate_transaction
 from kiosk.clock import FakeClock
-from kiosk.money import Money
+from kiosk.money.amount import Money
 from offline_queue.db import make_engine
 from offline_queue.http import CoreHttp
 from offline_queue.outbox import Outbox

@@ -15,7 +15,7 @@ import requests
 from core_system.cli import parse_tokens
 from core_system.server import MAX_BODY, CoreServer
 from core_system.store import Store
-from kiosk.billing import Bill, Biller
+from kiosk.money.billing import Bill, Biller
 
 TOKENS = {"kiosk-1": "s3cret-1", "kiosk-2": "s3cret-2"}
 

@@ -19,7 +19,7 @@ import pytest
 from drivers.base import DeviceState
 from drivers.sensors.headphone import HeadphoneChanged, JackError
 from drivers.sensors.headphone_alsa import AlsaHeadphoneJack, parse_cget
-from kiosk.config import DeviceConfig
+from kiosk.runtime.config import DeviceConfig
 from kiosk.runtime.registry import DeviceContext, default_registry
 
 FAKE_AMIXER = """#!/bin/sh

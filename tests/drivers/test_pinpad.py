@@ -15,7 +15,7 @@ from drivers.pinpad.pinblock import (
     format4_pin,
 )
 from kiosk.errors import ConfigError
-from kiosk.keys import Key
+from kiosk.events import Key
 
 TDES = bytes.fromhex("0123456789ABCDEFFEDCBA9876543210")
 AES = bytes.fromhex("000102030405060708090A0B0C0D0E0F")

@@ -11,8 +11,8 @@ from drivers.printer.emulator import PrinterEmulator
 from drivers.printer.emulator_tcp import TcpPrinterServer
 from drivers.printer.escpos_printer import EscposPrinter
 from drivers.printer.links import FileLink, NetworkLink, SerialLink, UsbLink
-from kiosk.config import DeviceConfig
 from kiosk.errors import ConfigError
+from kiosk.runtime.config import DeviceConfig
 from kiosk.runtime.registry import DeviceContext, default_registry
 from tests.drivers.printer_documents import payment
 

@@ -18,7 +18,7 @@ def test_swipes_typed_at_the_console_reach_the_driver_and_quit_removes_the_link(
 ) -> None:
     link = tmp_path / "stripe"
     console = subprocess.Popen(
-        [sys.executable, "-m", "kiosk.cli", "emulate", "stripe", "--pty", "--link", str(link)],
+        [sys.executable, "-m", "kiosk", "emulate", "stripe", "--pty", "--link", str(link)],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,

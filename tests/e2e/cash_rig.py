@@ -1,5 +1,6 @@
-"""A running kiosk built by the composition root (kiosk.app.build_kiosk) from a config, with the
-reference core on loopback and emulated devices on ptys — shared by the coin and IC-card tests.
+"""A running kiosk built by the composition root (kiosk.runtime.app.build_kiosk) from a config,
+with the reference core on loopback and emulated devices on ptys — shared by the coin and IC-card
+tests.
 
 Unlike the demo it takes extra device sections ([devices.coin], [devices.ic_card_reader]) and
 can be restarted on the same data directory, as a kiosk is after a crash or a power cut.
@@ -14,13 +15,13 @@ from pathlib import Path
 
 from core_system.server import CoreServer
 from core_system.store import Store
-from kiosk.app import KioskRuntime, build_kiosk
 from kiosk.clock import SystemClock
-from kiosk.config import CoreConfig, DeviceConfig, KioskConfig, ScreenConfig, TimeoutConfig
+from kiosk.events import Key
 from kiosk.i18n import load_catalog
-from kiosk.keys import Key
+from kiosk.journeys.screen_model import ScreenModel
+from kiosk.runtime.app import KioskRuntime, build_kiosk
+from kiosk.runtime.config import CoreConfig, DeviceConfig, KioskConfig, ScreenConfig, TimeoutConfig
 from kiosk.runtime.registry import default_registry
-from kiosk.screen_model import ScreenModel
 
 KIOSK_ID = "kiosk-cash-e2e"
 

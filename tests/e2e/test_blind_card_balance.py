@@ -17,15 +17,15 @@ import pytest
 from core_system.cards import CardIssuer
 from drivers.card_reader.virtual_card.vpcd_link import VpcdLink
 from drivers.sensors.headphone import HeadphoneChanged
+from kiosk.events import Key
 from kiosk.i18n import load_catalog
 from kiosk.journeys.balance import CardJourney
 from kiosk.journeys.balance_states import Purpose, State
-from kiosk.keys import Key
 from kiosk.runtime.controller import JourneyController
 from kiosk.speech.engine import SpeechSettings
 from kiosk.speech.script import Utterance
 from kiosk.speech.service import SpeechService
-from kiosk.voice_mode import VoiceConfig, VoiceMode
+from kiosk.speech.voice_mode import VoiceConfig, VoiceMode
 from tests.e2e.card_env import pcscd  # noqa: F401 - the module-scoped fixture
 from tests.e2e.test_card_journey import (
     PIN,

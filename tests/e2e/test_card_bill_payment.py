@@ -28,22 +28,21 @@ from drivers.pinpad.base import PinFormat
 from drivers.pinpad.emulated import EmulatedPinPad, PinKey
 from drivers.printer.base import PaperStatus, PrintResult
 from drivers.printer.document import Document
-from kiosk.card_handling import CardHandler
-from kiosk.card_payment_service import CardPaymentCoreService
-from kiosk.card_services import CardCoreHttp, PcscCardService
+from kiosk.card.handling import CardHandler
+from kiosk.card.payment_service import CardPaymentCoreService
+from kiosk.card.services import CardCoreHttp, PcscCardService
 from kiosk.clock import SystemClock
-from kiosk.config import TimeoutConfig
-from kiosk.core_client import CoreClient
-from kiosk.events import EventBus, KeyPressed
+from kiosk.events import EventBus, Key, KeyPressed
 from kiosk.i18n import load_catalog
 from kiosk.journeys.bill_payment import BillPaymentJourney
 from kiosk.journeys.bill_payment_states import State
 from kiosk.journeys.card_ports import AuthorizeDone
 from kiosk.journeys.ports import PrintFinished
-from kiosk.keys import Key
-from kiosk.ledger import Ledger
-from kiosk.recovery import recover
+from kiosk.money.ledger import Ledger
+from kiosk.money.recovery import recover
 from kiosk.runtime.adapters import CoreBillLookup, SyncAdapter
+from kiosk.runtime.config import TimeoutConfig
+from kiosk.runtime.core_client import CoreClient
 from kiosk.runtime.worker import Worker
 from offline_queue.db import make_engine
 from offline_queue.http import CoreHttp

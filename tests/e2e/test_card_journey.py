@@ -23,16 +23,15 @@ from drivers.pinpad.base import PinFormat
 from drivers.pinpad.emulated import EmulatedPinPad, PinKey
 from drivers.printer.base import PaperStatus
 from drivers.printer.document import Document
-from kiosk.card_handling import CardHandler
-from kiosk.card_services import CardCoreHttp, CardCoreService, PcscCardService
+from kiosk.card.handling import CardHandler
+from kiosk.card.services import CardCoreHttp, CardCoreService, PcscCardService
 from kiosk.clock import SystemClock
-from kiosk.config import TimeoutConfig
-from kiosk.events import EventBus, KeyPressed
+from kiosk.events import EventBus, Key, KeyPressed
 from kiosk.i18n import load_catalog
 from kiosk.journeys.balance import CardJourney
 from kiosk.journeys.balance_states import Purpose, State
-from kiosk.keys import Key
-from kiosk.ledger import Ledger
+from kiosk.money.ledger import Ledger
+from kiosk.runtime.config import TimeoutConfig
 from kiosk.runtime.worker import Worker
 from offline_queue.db import make_engine
 from offline_queue.outbox import Outbox

@@ -23,14 +23,14 @@ from drivers.card_reader.pcscd_runner import PrivatePcscd
 from drivers.card_reader.virtual_card.card import VirtualCard
 from drivers.card_reader.virtual_card.profile import load_profile
 from drivers.card_reader.virtual_card.vpcd_link import VpcdLink
-from kiosk.app import KioskRuntime, build_kiosk
-from kiosk.card_startup import SETTLED
+from kiosk.card.startup import SETTLED
 from kiosk.clock import SystemClock
-from kiosk.config import load_config
+from kiosk.events import Key
 from kiosk.i18n import load_catalog
-from kiosk.keys import Key
+from kiosk.journeys.screen_model import ScreenModel
+from kiosk.runtime.app import KioskRuntime, build_kiosk
+from kiosk.runtime.config import load_config
 from kiosk.runtime.registry import default_registry
-from kiosk.screen_model import ScreenModel
 from tests.e2e.card_env import pcscd, pcscd_restored  # noqa: F401 - fixtures
 
 pytestmark = pytest.mark.e2e

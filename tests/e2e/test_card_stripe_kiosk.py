@@ -11,8 +11,8 @@ import pytest
 
 from drivers.base import DeviceState
 from drivers.card_reader.stripe_emulator import StripeEmulator
-from kiosk.app import KioskRuntime
-from kiosk.keys import Key
+from kiosk.events import Key
+from kiosk.runtime.app import KioskRuntime
 from tests.e2e.card_env import pcscd, pcscd_restored  # noqa: F401 - fixtures
 from tests.e2e.test_card_kiosk import (  # noqa: F401 - rig is a fixture
     PIN,

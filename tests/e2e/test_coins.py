@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.cash.counters import cashbox_counts
-from kiosk.config import DeviceConfig
-from kiosk.keys import Key
+from kiosk.events import Key
+from kiosk.money.cash.counters import cashbox_counts
+from kiosk.runtime.config import DeviceConfig
 from tests.e2e.cash_rig import KIOSK_ID, CashRig
 
 pytestmark = pytest.mark.e2e

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from kiosk.demo_env import start_demo
-from kiosk.demo_script import DemoFailed, run_headless_demo
-from kiosk.demo_technician import run_technician_tour
-from kiosk.screen_model import ScreenModel
+from kiosk.demo.env import start_demo
+from kiosk.demo.script import DemoFailed, run_headless_demo
+from kiosk.demo.technician import run_technician_tour
+from kiosk.journeys.screen_model import ScreenModel
 from screens.snapshot import ensure_app, render_png
 from screens.theme import standard
 

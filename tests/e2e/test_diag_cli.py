@@ -24,7 +24,7 @@ from drivers.card_reader.virtual_card.profile import load_profile
 from drivers.card_reader.virtual_card.vpcd_link import VpcdLink
 from drivers.cash.essp_emulator import EsspEmulator, Fault
 from drivers.printer.emulator import PrinterEmulator
-from kiosk.cli import main
+from kiosk.cli.main import main
 from kiosk.technician.selftests import CARD as CARD_TEST
 from kiosk.technician.selftests import EventTap, SelfTestStatus, SelfTestSuite
 from kiosk.technician.selftests_devices import SelfTestDevices, build_suite

@@ -12,11 +12,11 @@ import pytest
 from PIL import Image
 
 from drivers.card_reader.pcscd_runner import can_run
-from kiosk.config import TimeoutConfig
-from kiosk.demo_env import start_demo
-from kiosk.demo_script import run_headless_demo
+from kiosk.demo.env import start_demo
+from kiosk.demo.script import run_headless_demo
+from kiosk.events import Key
 from kiosk.journeys.bill_payment_states import State
-from kiosk.keys import Key
+from kiosk.runtime.config import TimeoutConfig
 from offline_queue.models import OutboxState
 from screens.snapshot import ensure_app, render_png
 from screens.theme import standard
@@ -29,7 +29,7 @@ def test_make_demo_command_pays_a_bill_and_leaves_its_evidence(tmp_path: Path) -
     path = "/usr/sbin:/usr/bin:/sbin:/bin"  # pcscd lives in sbin
     env = {"PATH": path, "QT_QPA_PLATFORM": "offscreen", "HOME": str(tmp_path)}
     result = subprocess.run(
-        [sys.executable, "-m", "kiosk.cli", "demo", "--headless", "--out", str(out)],
+        [sys.executable, "-m", "kiosk", "demo", "--headless", "--out", str(out)],
         capture_output=True,
         text=True,
         timeout=120,

@@ -17,9 +17,9 @@ import pytest
 from drivers.card_reader.pcscd_runner import PrivatePcscd
 from drivers.card_reader.stored_value_card import EmulatedStoredValueCard
 from drivers.card_reader.virtual_card.vpcd_link import VpcdLink
-from kiosk.config import DeviceConfig
+from kiosk.events import Key
 from kiosk.journeys.topup_ic_card_ports import pending_credits
-from kiosk.keys import Key
+from kiosk.runtime.config import DeviceConfig
 from tests.e2e.card_env import pcscd  # noqa: F401 - the module-scoped fixture
 from tests.e2e.cash_rig import CashRig
 

@@ -24,8 +24,8 @@ from sqlalchemy.orm import Session
 from core_system.server import CoreServer
 from core_system.store import Store, TransactionRow
 from kiosk.clock import SystemClock
-from kiosk.ledger import Ledger
-from kiosk.money import Money
+from kiosk.money.amount import Money
+from kiosk.money.ledger import Ledger
 from offline_queue.db import make_engine
 from offline_queue.events import TransactionAccepted
 from offline_queue.http import CoreHttp

@@ -19,17 +19,16 @@ from drivers.cash.base import NoteCredited, NoteInEscrow
 from drivers.printer.base import PaperStatus, PrintResult
 from drivers.printer.document import Text
 from kiosk.clock import FakeClock
-from kiosk.config import TimeoutConfig
-from kiosk.core_client import CoreClient
-from kiosk.events import EventBus, KeyPressed
+from kiosk.events import EventBus, Key, KeyPressed
 from kiosk.i18n import load_catalog
 from kiosk.journeys.bill_payment import BillPaymentJourney
 from kiosk.journeys.bill_payment_states import State
 from kiosk.journeys.ports import PrintFinished
-from kiosk.keys import Key
-from kiosk.ledger import Ledger
-from kiosk.offline_policy import BillCache, outbox_paid_bills
+from kiosk.money.ledger import Ledger
+from kiosk.money.offline_policy import BillCache, outbox_paid_bills
 from kiosk.runtime.adapters import CoreBillLookup
+from kiosk.runtime.config import TimeoutConfig
+from kiosk.runtime.core_client import CoreClient
 from kiosk.runtime.worker import Worker
 from offline_queue.db import make_engine
 from offline_queue.http import CoreHttp

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from core_system.server import CoreServer
 from core_system.store import Store, TransactionRow
-from kiosk.journal import JournalEntry
+from kiosk.money.journal import JournalEntry
 from offline_queue.db import make_engine
 from offline_queue.models import OutboxItem, OutboxState
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from kiosk.demo_env import DemoEnvironment, start_demo
+from kiosk.demo.env import DemoEnvironment, start_demo
+from kiosk.events import Key
 from kiosk.journeys.bill_payment_states import State
-from kiosk.keys import Key
 
 
 def _pump_until(env: DemoEnvironment, predicate, timeout: float = 20.0) -> None:

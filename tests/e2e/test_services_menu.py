@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.demo_env import DemoEnvironment, start_demo
-from kiosk.demo_script import run_headless_demo
-from kiosk.keys import Key
+from kiosk.demo.env import DemoEnvironment, start_demo
+from kiosk.demo.script import run_headless_demo
+from kiosk.events import Key
 
 pytestmark = pytest.mark.e2e
 

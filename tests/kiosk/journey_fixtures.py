@@ -14,16 +14,15 @@ from pathlib import Path
 from drivers.cash.base import NoteCredited, NoteInEscrow
 from drivers.printer.base import PaperStatus, PrintResult
 from drivers.printer.document import Document
-from kiosk.billing import Bill, Biller
 from kiosk.clock import FakeClock
-from kiosk.config import TimeoutConfig
-from kiosk.events import KeyPressed
+from kiosk.events import Key, KeyPressed
 from kiosk.i18n import load_catalog
 from kiosk.journeys.bill_payment import BillPaymentJourney
 from kiosk.journeys.ports import BillsFetched, PrintFinished
-from kiosk.keys import Key
-from kiosk.ledger import Ledger
-from kiosk.money import Money
+from kiosk.money.amount import Money
+from kiosk.money.billing import Bill, Biller
+from kiosk.money.ledger import Ledger
+from kiosk.runtime.config import TimeoutConfig
 from offline_queue.db import make_engine
 from offline_queue.outbox import Outbox
 

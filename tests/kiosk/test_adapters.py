@@ -10,10 +10,10 @@ import pytest
 from core_system.server import CoreServer
 from core_system.store import Store
 from kiosk.clock import FakeClock
-from kiosk.core_client import CoreClient
 from kiosk.events import EventBus
 from kiosk.journeys.ports import BillLookupFailed, BillsFetched
 from kiosk.runtime.adapters import CoreBillLookup
+from kiosk.runtime.core_client import CoreClient
 from kiosk.runtime.worker import Worker
 from offline_queue.http import CoreHttp
 

@@ -17,10 +17,9 @@ from drivers.pinpad.emulated import EmulatedPinPad, PinKey
 from drivers.pinpad.pinblock import format0_pin
 from drivers.printer.base import PaperStatus, PrintResult
 from drivers.printer.document import Document
-from kiosk.card_handling import CardHandler
+from kiosk.card.handling import CardHandler
 from kiosk.clock import FakeClock
-from kiosk.config import TimeoutConfig
-from kiosk.events import KeyPressed
+from kiosk.events import Key, KeyPressed
 from kiosk.i18n import load_catalog
 from kiosk.journeys.balance import CardJourney
 from kiosk.journeys.balance_states import Purpose, State
@@ -33,8 +32,8 @@ from kiosk.journeys.card_ports import (
     StatementFetched,
 )
 from kiosk.journeys.ports import PrintFinished
-from kiosk.keys import Key
-from kiosk.ledger import Ledger
+from kiosk.money.ledger import Ledger
+from kiosk.runtime.config import TimeoutConfig
 from kiosk.speech.script import screen_script
 from offline_queue.db import make_engine
 from offline_queue.outbox import Outbox

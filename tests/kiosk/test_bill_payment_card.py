@@ -19,10 +19,9 @@ from drivers.pinpad.base import PinFormat
 from drivers.pinpad.emulated import EmulatedPinPad, PinKey
 from drivers.pinpad.pinblock import format0_pin
 from drivers.printer.base import PaperStatus
-from kiosk.card_handling import CardHandler
+from kiosk.card.handling import CardHandler
 from kiosk.clock import FakeClock
-from kiosk.config import TimeoutConfig
-from kiosk.events import KeyPressed
+from kiosk.events import Key, KeyPressed
 from kiosk.i18n import load_catalog
 from kiosk.journeys.bill_payment import BillPaymentJourney
 from kiosk.journeys.bill_payment_card_ports import reversal_txn_id
@@ -35,10 +34,10 @@ from kiosk.journeys.card_ports import (
     CardReadFailed,
     CoreRequestFailed,
 )
-from kiosk.keys import Key
-from kiosk.ledger import Ledger
-from kiosk.money import Money
-from kiosk.recovery import recover
+from kiosk.money.amount import Money
+from kiosk.money.ledger import Ledger
+from kiosk.money.recovery import recover
+from kiosk.runtime.config import TimeoutConfig
 from offline_queue.db import make_engine
 from offline_queue.events import TransactionAccepted
 from offline_queue.outbox import Outbox

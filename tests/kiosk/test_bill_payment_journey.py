@@ -9,10 +9,10 @@ import pytest
 from drivers.base import DeviceState
 from drivers.cash.base import AcceptorStateChanged, NoteCredited, NoteInEscrow, NoteReturned
 from drivers.printer.document import Columns, QrCode
-from kiosk.config import TimeoutConfig
+from kiosk.events import Key
 from kiosk.journeys.bill_payment import State
 from kiosk.journeys.ports import BillLookupFailed, BillsFetched
-from kiosk.keys import Key
+from kiosk.runtime.config import TimeoutConfig
 from offline_queue.events import TransactionAccepted
 from offline_queue.models import OutboxState
 from tests.kiosk.journey_fixtures import BILL, Rig, make_rig

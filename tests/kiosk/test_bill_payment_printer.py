@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from drivers.printer.base import PaperStatus, PrintResult
+from kiosk.events import Key
 from kiosk.journeys.bill_payment import State
 from kiosk.journeys.ports import PrintFinished
-from kiosk.keys import Key
 from offline_queue.events import TransactionAccepted
 from tests.kiosk.journey_fixtures import Rig, make_rig
 

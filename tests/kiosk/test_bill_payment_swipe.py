@@ -6,9 +6,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from kiosk.events import KeyPressed
+from kiosk.events import Key, KeyPressed
 from kiosk.journeys.bill_payment_states import State
-from kiosk.keys import Key
 from tests.kiosk.card_fakes import swiped
 from tests.kiosk.test_bill_payment_card import PIN, CardRig, make_card_rig
 

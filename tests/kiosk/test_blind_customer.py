@@ -14,16 +14,15 @@ from pathlib import Path
 import pytest
 
 from drivers.sensors.headphone import HeadphoneChanged
-from kiosk.events import EventBus
+from kiosk.events import EventBus, Key
 from kiosk.i18n import load_catalog
 from kiosk.journeys.bill_payment import State
 from kiosk.journeys.ports import BillsFetched
-from kiosk.keys import Key
 from kiosk.runtime.controller import JourneyController
 from kiosk.speech.engine import SpeechSettings
 from kiosk.speech.script import Utterance
 from kiosk.speech.service import SpeechService
-from kiosk.voice_mode import VoiceConfig, VoiceMode
+from kiosk.speech.voice_mode import VoiceConfig, VoiceMode
 from offline_queue.events import TransactionAccepted
 from tests.kiosk.journey_fixtures import BILL, Rig, make_rig
 

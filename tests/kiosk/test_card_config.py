@@ -11,9 +11,9 @@ from drivers.card_reader.pcsc import PcscCardReader
 from drivers.pinpad.base import PinBlockReady
 from drivers.pinpad.emulated import EmulatedPinPad
 from drivers.pinpad.pinblock import format0_pin
-from kiosk.config import parse_config
 from kiosk.errors import ConfigError
-from kiosk.keys import Key
+from kiosk.events import Key
+from kiosk.runtime.config import parse_config
 from kiosk.runtime.registry import DeviceContext, default_registry
 from kiosk.technician.entry_config import hash_pin
 

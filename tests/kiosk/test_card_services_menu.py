@@ -21,12 +21,12 @@ from drivers.card_reader.base import CardInserted, CardRemoved, ReaderStateChang
 from drivers.card_reader.errors import NoCard, ReaderUnavailable
 from drivers.pinpad.base import PinFormat, PinKeyEvent, PinKeyKind
 from drivers.pinpad.emulated import EmulatedPinPad, PinKey
-from kiosk.card_startup import StartupCardChecked
-from kiosk.card_station import CardStation
+from kiosk.card.startup import StartupCardChecked
+from kiosk.card.station import CardStation
 from kiosk.clock import SystemClock
-from kiosk.config import CoreConfig, TimeoutConfig
 from kiosk.journeys.card_services_menu import card_http, scaled
-from kiosk.ledger import Ledger
+from kiosk.money.ledger import Ledger
+from kiosk.runtime.config import CoreConfig, TimeoutConfig
 from offline_queue.db import make_engine
 from offline_queue.outbox import Outbox
 

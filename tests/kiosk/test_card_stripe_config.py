@@ -8,10 +8,10 @@ from typing import Any
 import pytest
 
 from drivers.card_reader.stripe_serial import StripeSerialReader
-from kiosk.card_stripe import stripe_head
+from kiosk.card.stripe import stripe_head
 from kiosk.clock import FakeClock
-from kiosk.config import parse_config
 from kiosk.errors import ConfigError
+from kiosk.runtime.config import parse_config
 
 ENV = {"CORE_TOKEN": "t0ken", "PIN_KEY": "0123456789ABCDEFFEDCBA9876543210"}
 

@@ -9,9 +9,8 @@ from pathlib import Path
 import pytest
 
 from drivers.card_reader.base import CardInserted
-from kiosk.events import KeyPressed
+from kiosk.events import Key, KeyPressed
 from kiosk.journeys.balance_states import State
-from kiosk.keys import Key
 from kiosk.speech.script import screen_script
 from tests.kiosk.card_fakes import swiped
 from tests.kiosk.test_balance_journey import Rig

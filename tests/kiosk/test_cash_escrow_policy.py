@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from kiosk.billing import Biller
-from kiosk.cash.escrow_policy import decide
+from kiosk.money.billing import Biller
+from kiosk.money.cash.escrow_policy import decide
 from tests.kiosk.journey_fixtures import cny
 
 SGCC = Biller(

@@ -7,10 +7,10 @@ from dataclasses import replace
 from pathlib import Path
 
 from drivers.cash.base import NoteCredited, NoteInEscrow
-from kiosk.cash.counters import cashbox_counts
-from kiosk.cash.service import CashService
+from kiosk.events import Key
 from kiosk.journeys.bill_payment import State
-from kiosk.keys import Key
+from kiosk.money.cash.counters import cashbox_counts
+from kiosk.money.cash.service import CashService
 from tests.kiosk.journey_fixtures import ELECTRICITY, make_rig
 
 

@@ -7,14 +7,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from drivers.cash.base import NoteInEscrow
-from kiosk.cash.counters import (
+from kiosk.money.cash.counters import (
     CashboxLevel,
     cashbox_counts,
     cashbox_counts_sql,
     record_exchange,
 )
-from kiosk.cash.reconcile import CashboxReading
-from kiosk.recovery import recover
+from kiosk.money.cash.reconcile import CashboxReading
+from kiosk.money.recovery import recover
 from offline_queue.db import make_engine
 from tests.kiosk.journey_fixtures import make_rig
 

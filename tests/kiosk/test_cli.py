@@ -26,7 +26,7 @@ COMMANDS = [
 
 def kiosk(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "kiosk.cli", *args],
+        [sys.executable, "-m", "kiosk", *args],
         capture_output=True,
         text=True,
         timeout=60,

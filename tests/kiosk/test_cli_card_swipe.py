@@ -25,7 +25,7 @@ def head() -> Iterator[StripeEmulator]:
 def _swipe_when_asked(head: StripeEmulator, card: str, command: list[str]) -> tuple[int, str, str]:
     """Runs the command; swipes `card` once it says 'swipe the card now'."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "kiosk.cli", *command],
+        [sys.executable, "-m", "kiosk", *command],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -60,7 +60,7 @@ def test_a_chip_card_swiped_exits_1_with_the_code(head: StripeEmulator, tmp_path
 
 def test_an_absent_head_is_a_one_line_reason(tmp_path: Path) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "kiosk.cli", "card", "swipe", "--port", str(tmp_path / "none")],
+        [sys.executable, "-m", "kiosk", "card", "swipe", "--port", str(tmp_path / "none")],
         capture_output=True,
         text=True,
         timeout=30,

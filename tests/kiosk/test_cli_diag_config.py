@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.cli_diag import load_without_secrets
+from kiosk.cli.diag import load_without_secrets
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "kiosk.toml"
 SECRETS = ("KIOSK_CORE_TOKEN", "KIOSK_JOURNAL_KEY", "KIOSK_PIN_KEY", "KIOSK_IC_CARD_KEY")

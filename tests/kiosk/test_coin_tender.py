@@ -9,19 +9,19 @@ from drivers.cash.base import AcceptorStateChanged
 from drivers.coin.base import CoinCredited
 from drivers.coin.cctalk_driver import CcTalkCoinAcceptor
 from drivers.coin.cctalk_emulator import CcTalkEmulator
-from kiosk.cash.coin_service import (
+from kiosk.errors import DeviceError
+from kiosk.events import Key
+from kiosk.journeys.bill_payment_states import State
+from kiosk.money.amount import Money
+from kiosk.money.cash.coin_service import (
     CashWithCoins,
     CoinAcceptorStateChanged,
     CoinTender,
     coin_event_sink,
     last_coin_counter,
 )
-from kiosk.cash.counters import cashbox_counts, cashbox_counts_sql, record_exchange
-from kiosk.errors import DeviceError
-from kiosk.journeys.bill_payment_states import State
-from kiosk.keys import Key
-from kiosk.money import Money
-from kiosk.recovery import recover
+from kiosk.money.cash.counters import cashbox_counts, cashbox_counts_sql, record_exchange
+from kiosk.money.recovery import recover
 from kiosk.runtime.registry import BuiltDevice
 from tests.kiosk.journey_fixtures import FakeCash, make_rig
 

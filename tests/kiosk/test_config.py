@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.cli import main
-from kiosk.config import DeviceConfig, load_config, parse_config
+from kiosk.cli.main import main
 from kiosk.errors import ConfigError
+from kiosk.events import Key
 from kiosk.journeys.topup_ic_card_service import card_key
-from kiosk.keys import Key
+from kiosk.runtime.config import DeviceConfig, load_config, parse_config
 from kiosk.runtime.registry import DeviceContext, default_registry
 from kiosk.technician.entry_config import hash_pin
 

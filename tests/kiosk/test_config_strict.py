@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.cli import main
-from kiosk.config import parse_config
-from kiosk.config_keys import CARD_KINDS, DEVICE_OPTIONS, KINDS
+from kiosk.cli.main import main
 from kiosk.errors import ConfigError
+from kiosk.runtime.config import parse_config
+from kiosk.runtime.config_keys import CARD_KINDS, DEVICE_OPTIONS, KINDS
 from kiosk.runtime.registry import DeviceContext, default_registry
 from tests.kiosk.test_config import ENV, EXAMPLE, IC_CARD_KEY_HEX, _raw
 

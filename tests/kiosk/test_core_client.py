@@ -15,9 +15,9 @@ import pytest
 
 from core_system.server import CoreServer
 from core_system.store import Store
-from kiosk.billing import CoreReplyError
-from kiosk.core_client import CoreClient
 from kiosk.errors import CoreError
+from kiosk.money.billing import CoreReplyError
+from kiosk.runtime.core_client import CoreClient
 from offline_queue.http import CoreHttp, parse_retry_after
 
 TOKEN = "tok-ABC-123"

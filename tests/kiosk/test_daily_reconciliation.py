@@ -14,8 +14,8 @@ from sqlalchemy import Engine
 from core_system.server import CoreServer
 from core_system.store import Store
 from kiosk.clock import FakeClock
-from kiosk.ledger import Ledger
-from kiosk.money import Money
+from kiosk.money.amount import Money
+from kiosk.money.ledger import Ledger
 from kiosk.runtime.daily_reconciliation import DailyReconciliation
 from offline_queue.db import make_engine
 from offline_queue.http import CoreHttp

@@ -11,15 +11,14 @@ from drivers.card_reader.base import CardInserted
 from drivers.card_reader.stored_value import CardState, StoredValueCard, StoredValueError
 from drivers.card_reader.stored_value_card import EmulatedStoredValueCard
 from kiosk.clock import FakeClock
-from kiosk.config import DeviceConfig, TimeoutConfig, parse_config
 from kiosk.errors import ConfigError
-from kiosk.events import KeyPressed
+from kiosk.events import Key, KeyPressed
 from kiosk.i18n import load_catalog
 from kiosk.journeys.topup_ic_card import IcCardRechargeJourney, RechargeState
 from kiosk.journeys.topup_ic_card_ports import CardCreditResult, CardRead, pending_credits
 from kiosk.journeys.topup_ic_card_service import IcCardService, card_key
-from kiosk.keys import Key
-from kiosk.ledger import Ledger
+from kiosk.money.ledger import Ledger
+from kiosk.runtime.config import DeviceConfig, TimeoutConfig, parse_config
 from offline_queue.db import make_engine
 from offline_queue.outbox import Outbox
 from tests.kiosk.journey_fixtures import ELECTRICITY, FakeCash, FakePrinter, FakeSync

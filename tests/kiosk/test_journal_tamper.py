@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from kiosk.clock import FakeClock
-from kiosk.ledger import Ledger
+from kiosk.money.ledger import Ledger
 from offline_queue.db import make_engine
 from offline_queue.outbox import Outbox
 
@@ -97,7 +97,7 @@ def test_without_the_key_the_chain_is_still_checked(journal: Path) -> None:
 def _kiosk(*args: str, key: str = KEY.decode()) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "KIOSK_JOURNAL_KEY": key}
     return subprocess.run(
-        [sys.executable, "-m", "kiosk.cli", "journal", *args],
+        [sys.executable, "-m", "kiosk", "journal", *args],
         capture_output=True,
         text=True,
         timeout=60,

@@ -6,13 +6,12 @@ from pathlib import Path
 
 from drivers.cash.base import NoteCredited
 from drivers.coin.base import CoinCredited
-from kiosk.events import KeyPressed
+from kiosk.events import Key, KeyPressed
 from kiosk.i18n import load_catalog
 from kiosk.journeys.bill_payment import State
 from kiosk.journeys.kiosk_session import KioskSession, MenuEntry, SessionState
 from kiosk.journeys.ports import BillsFetched
-from kiosk.keys import Key
-from kiosk.screen_model import ScreenModel
+from kiosk.journeys.screen_model import ScreenModel
 from tests.kiosk.journey_fixtures import BILL, Rig, make_rig
 
 

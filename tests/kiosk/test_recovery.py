@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from drivers.cash.base import NoteInEscrow
+from kiosk.events import Key
 from kiosk.journeys.bill_payment import State
-from kiosk.keys import Key
-from kiosk.recovery import recover
+from kiosk.money.recovery import recover
 from tests.kiosk.journey_fixtures import make_rig
 
 

@@ -12,12 +12,11 @@ from core_system.server import CoreServer
 from core_system.store import Store
 from drivers.printer.base import PaperStatus, PrintResult
 from drivers.printer.document import Columns, QrCode, Text
-from kiosk.events import KeyPressed
+from kiosk.events import Key, KeyPressed
 from kiosk.i18n import load_catalog
 from kiosk.journeys.ports import PrintFinished
 from kiosk.journeys.reprint import ReferenceScanned, ReprintJourney, RState
 from kiosk.journeys.reprint_source import ReceiptLookup
-from kiosk.keys import Key
 from offline_queue.events import TransactionAccepted
 from offline_queue.http import CoreHttp
 from tests.kiosk.journey_fixtures import Rig, make_rig

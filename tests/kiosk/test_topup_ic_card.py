@@ -15,8 +15,7 @@ from drivers.card_reader.stored_value import (
 from drivers.card_reader.stored_value_card import EmulatedStoredValueCard
 from drivers.cash.base import NoteCredited, NoteInEscrow
 from kiosk.clock import FakeClock
-from kiosk.config import TimeoutConfig
-from kiosk.events import KeyPressed
+from kiosk.events import Key, KeyPressed
 from kiosk.i18n import load_catalog
 from kiosk.journeys.topup_ic_card import IcCardRechargeJourney, RechargeState
 from kiosk.journeys.topup_ic_card_ports import (
@@ -24,8 +23,8 @@ from kiosk.journeys.topup_ic_card_ports import (
     CardRead,
     pending_credits,
 )
-from kiosk.keys import Key
-from kiosk.ledger import Ledger
+from kiosk.money.ledger import Ledger
+from kiosk.runtime.config import TimeoutConfig
 from offline_queue.db import make_engine
 from offline_queue.outbox import Outbox
 from tests.kiosk.journey_fixtures import ELECTRICITY, FakeCash, FakePrinter, FakeSync
@@ -174,7 +173,7 @@ def test_card_pulled_out_after_the_notes_leaves_a_pending_credit_written_next_ti
 
 
 def test_recovery_flags_a_booked_credit_not_yet_on_the_card_once(tmp_path: Path) -> None:
-    from kiosk.recovery import recover
+    from kiosk.money.recovery import recover
 
     card = EmulatedStoredValueCard(CARD_ID, KEY)
     journey, ledger, _, port = make(tmp_path, card)

@@ -5,15 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from drivers.cash.base import NoteCredited, NoteInEscrow
-from kiosk.billing import Biller
 from kiosk.clock import FakeClock
-from kiosk.config import TimeoutConfig
-from kiosk.events import KeyPressed
+from kiosk.events import Key, KeyPressed
 from kiosk.i18n import load_catalog
 from kiosk.journeys.topup import Product, TopupJourney, TopupState
-from kiosk.keys import Key
-from kiosk.ledger import Ledger
-from kiosk.recovery import recover
+from kiosk.money.billing import Biller
+from kiosk.money.ledger import Ledger
+from kiosk.money.recovery import recover
+from kiosk.runtime.config import TimeoutConfig
 from offline_queue.db import make_engine
 from offline_queue.outbox import Outbox
 from tests.kiosk.journey_fixtures import ELECTRICITY, FakeCash, FakePrinter, FakeSync, cny

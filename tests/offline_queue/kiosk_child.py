@@ -20,9 +20,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from kiosk.clock import SystemClock
-from kiosk.journal import JournalEntry
-from kiosk.ledger import Ledger
-from kiosk.money import Money
+from kiosk.money.amount import Money
+from kiosk.money.journal import JournalEntry
+from kiosk.money.ledger import Ledger
 from offline_queue.db import make_engine
 from offline_queue.http import CoreHttp
 from offline_queue.outbox import Outbox

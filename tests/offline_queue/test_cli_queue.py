@@ -16,11 +16,11 @@ from sqlalchemy import Engine
 
 from core_system.server import CoreServer
 from core_system.store import Store
-from kiosk.cli import main
+from kiosk.cli.main import main
 from kiosk.clock import SystemClock
-from kiosk.ledger import Ledger
-from kiosk.money import Money
-from kiosk.reconciliation import reconcile
+from kiosk.money.amount import Money
+from kiosk.money.ledger import Ledger
+from kiosk.money.reconciliation import reconcile
 from offline_queue.db import make_engine
 from offline_queue.events import TechnicianAlert
 from offline_queue.http import CoreHttp

@@ -6,7 +6,7 @@ from dataclasses import replace
 
 from drivers.printer.document import Cut, Document, Separator, Text
 from kiosk.clock import FakeClock
-from kiosk.offline_policy import (
+from kiosk.money.offline_policy import (
     BillCache,
     available_offline,
     decide_bill_payment,

@@ -13,7 +13,7 @@ from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
 from kiosk.clock import FakeClock
-from kiosk.money import Money
+from kiosk.money.amount import Money
 from offline_queue.db import make_engine
 from offline_queue.models import OutboxState
 from offline_queue.outbox import Outbox

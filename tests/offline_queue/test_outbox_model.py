@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from kiosk.clock import FakeClock
 from kiosk.errors import CoreError
-from kiosk.money import Money
+from kiosk.money.amount import Money
 from offline_queue.admin import QueueAdmin
 from offline_queue.db import make_engine
 from offline_queue.models import OutboxState

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from core_system.server import CoreServer
 from core_system.store import Store
 from kiosk.clock import FakeClock
-from kiosk.money import Money
+from kiosk.money.amount import Money
 from offline_queue.db import make_engine
 from offline_queue.events import TechnicianAlert, TransactionDead
 from offline_queue.http import CoreHttp

@@ -28,9 +28,9 @@ from sqlalchemy.orm import Session
 from core_system.server import CoreServer
 from core_system.store import Store
 from kiosk.clock import FakeClock
-from kiosk.config import parse_config
 from kiosk.errors import ConfigError, CoreError
-from kiosk.money import Money
+from kiosk.money.amount import Money
+from kiosk.runtime.config import parse_config
 from offline_queue.db import make_engine
 from offline_queue.events import TechnicianAlert
 from offline_queue.http import CoreHttp

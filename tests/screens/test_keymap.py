@@ -6,7 +6,7 @@ import pytest
 from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QKeyEvent
 
-from kiosk.keys import Key
+from kiosk.events import Key
 from screens.keymap import key_for
 
 

@@ -10,8 +10,8 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QFont, QFontDatabase, QFontMetrics, QImage
 from PySide6.QtWidgets import QLabel, QProgressBar, QPushButton, QWidget
 
-from kiosk.keys import Key
-from kiosk.screen_model import AmountLine, Choice, InputField, ScreenModel, Tone
+from kiosk.events import Key
+from kiosk.journeys.screen_model import AmountLine, Choice, InputField, ScreenModel, Tone
 from screens.screen_view import TONE_ICONS, ScreenView
 from screens.snapshot import ensure_app, render_png
 from screens.theme import Theme, contrast_ratio, large_text, standard

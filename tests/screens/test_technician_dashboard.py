@@ -12,7 +12,7 @@ from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QLabel
 
 from drivers.base import DeviceState
-from kiosk.keys import Key
+from kiosk.events import Key
 from kiosk.technician.mode_router import Owner
 from screens.screen_view import ScreenView
 from screens.snapshot import ensure_app, render_png

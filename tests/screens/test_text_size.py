@@ -13,9 +13,9 @@ import pytest
 from PySide6.QtGui import QFont, QFontMetricsF
 from PySide6.QtWidgets import QLabel, QPushButton, QScrollArea
 
+from kiosk.events import Key
 from kiosk.journeys.ports import BillsFetched
-from kiosk.keys import Key
-from kiosk.screen_model import ScreenModel
+from kiosk.journeys.screen_model import ScreenModel
 from offline_queue.events import TransactionAccepted
 from screens.screen_view import ScreenView
 from screens.theme import Theme, contrast_ratio, large_text, standard

@@ -6,8 +6,8 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QPushButton
 
-from kiosk.keys import Key
-from kiosk.screen_model import Choice, ScreenModel
+from kiosk.events import Key
+from kiosk.journeys.screen_model import Choice, ScreenModel
 from screens.controller import KioskController
 from screens.demo_panel import DemoPanel
 from screens.theme import standard

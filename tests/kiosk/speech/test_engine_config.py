@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.config import parse_config
 from kiosk.errors import ConfigError
+from kiosk.runtime.config import parse_config
 from kiosk.technician.entry_config import hash_pin
 
 EXAMPLE = Path(__file__).resolve().parents[3] / "examples" / "kiosk.toml"

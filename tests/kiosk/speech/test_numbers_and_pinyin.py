@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from kiosk.money import Money
+from kiosk.money.amount import Money
 from kiosk.speech.numbers import en_number, money_words, spell_digits, zh_number
 from kiosk.speech.pinyin import OVERRIDES, to_pinyin
 

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
+from kiosk.events import Key
 from kiosk.i18n import load_catalog
 from kiosk.journeys.ports import BillsFetched
-from kiosk.keys import Key
-from kiosk.screen_model import InputField, ScreenModel
+from kiosk.journeys.screen_model import InputField, ScreenModel
 from kiosk.speech.script import screen_script, speakable
 from offline_queue.events import TransactionAccepted
 from tests.kiosk.journey_fixtures import BILL, make_rig

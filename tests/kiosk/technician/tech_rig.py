@@ -2,7 +2,7 @@
 
 The customer side is the real KioskSession over the real bill-payment journey (device fakes from
 journey_fixtures record what the journey told the devices); the technician side is built exactly
-as kiosk/app.py builds it. Worker jobs run inline and their results travel through a real
+as kiosk/runtime/app.py builds it. Worker jobs run inline and their results travel through a real
 EventBus, so tests see the same event order the running kiosk sees.
 """
 
@@ -15,14 +15,13 @@ from pathlib import Path
 from typing import Any
 
 from drivers.base import DeviceHealth, DeviceState
-from kiosk.cash.counters import cashbox_counts
-from kiosk.events import EventBus, KeyPressed
+from kiosk.events import EventBus, Key, KeyPressed
 from kiosk.i18n import load_catalog
 from kiosk.journeys.kiosk_session import KioskSession, MenuEntry, SessionState
 from kiosk.journeys.ports import PrintPort
-from kiosk.keys import Key
-from kiosk.money import Money
-from kiosk.screen_model import ScreenModel
+from kiosk.journeys.screen_model import ScreenModel
+from kiosk.money.amount import Money
+from kiosk.money.cash.counters import cashbox_counts
 from kiosk.technician.audit import TechnicianAudit
 from kiosk.technician.cashbox_exchange import CashboxExchange
 from kiosk.technician.entry import TechnicianEntry

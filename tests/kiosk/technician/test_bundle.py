@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy.orm import Session
 
-from kiosk import journal
-from kiosk.cli import main
+from kiosk.cli.main import main
+from kiosk.money import journal
 from offline_queue.db import make_engine
 
 TOKEN = "core-token-Zq8xVv3pLm2Nw7Rt"

@@ -12,10 +12,10 @@ import pytest
 from drivers.printer.base import PaperStatus, PrinterCapabilities, PrintResult
 from drivers.printer.emulator import PrinterEmulator
 from drivers.printer.escpos_printer import EscposPrinter
-from kiosk.cash.counters import cashbox_counts
+from kiosk.events import Key
 from kiosk.journeys.ports import PrintFinished
-from kiosk.keys import Key
-from kiosk.money import Money
+from kiosk.money.amount import Money
+from kiosk.money.cash.counters import cashbox_counts
 from kiosk.runtime.adapters import PrinterAdapter
 from kiosk.runtime.worker import Worker
 from kiosk.technician.cashbox_exchange import ExchangeState

@@ -23,18 +23,18 @@ from drivers.card_reader.virtual_card.profile import load_profile
 from drivers.card_reader.virtual_card.vpcd_link import VpcdLink
 from drivers.cash.base import NoteCredited, NoteInEscrow
 from drivers.sensors.operator_switch import EmulatedOperatorSwitch, OperatorSwitchChanged
-from kiosk.app import KioskRuntime, build_kiosk
-from kiosk.card_startup import SETTLED
-from kiosk.cli import main
+from kiosk.card.startup import SETTLED
+from kiosk.cli.main import main
 from kiosk.clock import SystemClock
-from kiosk.config import load_config, parse_config
 from kiosk.errors import ConfigError
+from kiosk.events import Key
 from kiosk.i18n import load_catalog
-from kiosk.journal import JournalEntry
 from kiosk.journeys.card_ports import CardReadDone
 from kiosk.journeys.kiosk_session import SessionState
 from kiosk.journeys.ports import BillsFetched
-from kiosk.keys import Key
+from kiosk.money.journal import JournalEntry
+from kiosk.runtime.app import KioskRuntime, build_kiosk
+from kiosk.runtime.config import load_config, parse_config
 from kiosk.runtime.registry import DeviceContext, default_registry
 from kiosk.technician.entry_config import TechnicianSettings, parse_technician
 from kiosk.technician.mode_router import Owner

@@ -10,13 +10,13 @@ from typing import Any
 from drivers.base import DeviceState
 from drivers.cash.base import AcceptorStateChanged
 from drivers.sensors.operator_switch import OperatorSwitchChanged
-from kiosk.app import build_kiosk
 from kiosk.clock import SystemClock
-from kiosk.config import CoreConfig, DeviceConfig, KioskConfig
+from kiosk.events import Key
 from kiosk.i18n import load_catalog
-from kiosk.keys import Key
+from kiosk.journeys.screen_model import Tone
+from kiosk.runtime.app import build_kiosk
+from kiosk.runtime.config import CoreConfig, DeviceConfig, KioskConfig
 from kiosk.runtime.registry import default_registry
-from kiosk.screen_model import Tone
 from kiosk.technician.entry_config import parse_technician
 from kiosk.technician.mode import ModeState
 from kiosk.technician.mode_router import Owner

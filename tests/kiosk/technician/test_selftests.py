@@ -12,8 +12,8 @@ import pytest
 from drivers.base import DeviceState
 from drivers.cash.essp_emulator import Fault
 from drivers.coin.cctalk_emulator import CoinFault
+from kiosk.events import Key
 from kiosk.i18n import load_catalog
-from kiosk.keys import Key
 from kiosk.runtime.registry import default_registry
 from kiosk.technician.selftests import (
     CARD,
@@ -122,7 +122,7 @@ def test_coin_test_fails_when_the_mech_does_not_answer(rig: OpenedDevices) -> No
 def test_device_that_did_not_open_fails_with_the_reason(tmp_path: Path) -> None:
     config = emulated_config(tmp_path / "data")
     devices = dict(config.devices)
-    from kiosk.config import DeviceConfig
+    from kiosk.runtime.config import DeviceConfig
 
     devices["cash"] = DeviceConfig("cash", "essp", {"port": str(tmp_path / "no-such-tty")})
     config = type(config)(**{**config.__dict__, "devices": devices})

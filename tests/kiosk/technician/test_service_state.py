@@ -8,8 +8,8 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from drivers.base import DeviceHealth, DeviceState
-from kiosk import journal
 from kiosk.clock import FakeClock
+from kiosk.money import journal
 from kiosk.technician.health import HealthMonitor
 from kiosk.technician.service_state import ServiceState, derive_service_status
 from kiosk.technician.telemetry import cards_retained

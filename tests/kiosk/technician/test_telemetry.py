@@ -14,10 +14,9 @@ import pytest
 from drivers.base import DeviceHealth, DeviceState
 from drivers.cash.essp_emulator import Fault
 from kiosk.clock import SystemClock
-from kiosk.demo_env import DEMO_KIOSK_ID, DemoEnvironment, start_demo
+from kiosk.demo.env import DEMO_KIOSK_ID, DemoEnvironment, start_demo
 from kiosk.errors import CoreError, DeviceError
-from kiosk.events import KeyPressed
-from kiosk.keys import Key
+from kiosk.events import Key, KeyPressed
 from kiosk.technician.health import HealthMonitor, HealthSnapshot
 from kiosk.technician.selftests_report import EmptyQueue
 from kiosk.technician.service_state import ServiceState

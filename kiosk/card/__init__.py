@@ -1,0 +1,1 @@
+"""The bank card: read, PIN, online authorisation, returned or retained, and its recovery."""

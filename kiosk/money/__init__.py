@@ -1,0 +1,1 @@
+"""Money and its books: amounts, bills, the journal, the ledger, cash accounting, recovery."""

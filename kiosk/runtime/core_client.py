@@ -1,0 +1,47 @@
+"""The kiosk's online look-ups at the core (CORE_API.md "need the core now").
+
+Failures surface as `CoreError` (with `transient` telling the screen whether "try again later"
+makes sense) or `CoreReplyError` when the core answered something off-contract; callers never
+see a KeyError or a requests exception.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kiosk.errors import CoreError
+from kiosk.money.billing import Bill, Biller, CoreReplyError
+from offline_queue.http import CoreHttp
+
+
+class CoreClient:
+    def __init__(self, http: CoreHttp) -> None:
+        self._http = http
+
+    def health(self) -> bool:
+        """True when the core answers its health check with status ok; never raises."""
+        try:
+            reply = self._http.get_json("/v1/health")
+        except CoreError:
+            return False
+        return isinstance(reply, dict) and reply.get("status") == "ok"
+
+    def billers(self) -> list[Biller]:
+        reply = self._http.get_json("/v1/billers")
+        return [Biller.from_wire(item) for item in _list(reply, "billers")]
+
+    def bills(self, biller: str, account: str) -> list[Bill]:
+        """Open bills of the account; CoreError UNKNOWN_BILLER / UNKNOWN_ACCOUNT when the core
+        does not know them (permanent: the customer should check the number)."""
+        reply = self._http.get_json("/v1/bills", {"biller": biller, "account": account})
+        bills = [Bill.from_wire(item) for item in _list(reply, "bills")]
+        if any(b.biller != biller or b.account != account for b in bills):
+            raise CoreReplyError("bills for another account in the reply")
+        return bills
+
+
+def _list(reply: Any, key: str) -> list[Any]:
+    items = reply.get(key) if isinstance(reply, dict) else None
+    if not isinstance(items, list):
+        raise CoreReplyError(f"reply has no {key!r} list")
+    return items
