@@ -10,6 +10,7 @@ carry it.
 from __future__ import annotations
 
 import re
+import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -144,3 +145,14 @@ def _pin_key(table: dict[str, Any], key: str, env: Any, pin_format: str) -> Secr
         # The value is not echoed: even a malformed key is a secret.
         raise ConfigError(where, f"a hex key of {'/'.join(map(str, sizes))} bytes for {pin_format}")
     return SecretKey(bytes.fromhex(text))
+
+
+def card_reader_table(config: Path) -> Any:
+    """`[devices.card_reader]` of a kiosk config, read without the rest of its validation (a
+    technician at the cabinet has the file but not its secrets); {} when there is none."""
+    try:
+        raw = tomllib.loads(config.read_text("utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError("(file)", f"a readable TOML file ({exc})") from exc
+    devices = raw.get("devices", {})
+    return devices.get("card_reader", {}) if isinstance(devices, dict) else {}

@@ -11,10 +11,10 @@ import argparse
 import json
 import sys
 import time
-import tomllib
 from pathlib import Path
 from typing import Any
 
+from kiosk.card.config import card_reader_table
 from kiosk.cli.card_swipe import register as register_swipe
 from kiosk.errors import ConfigError
 
@@ -49,17 +49,6 @@ def register_card_commands(commands: Any, emulators: Any) -> None:
     emulate.add_argument("--port", type=int, default=35963, help="vpcd port (slot 0)")
     emulate.add_argument("--slot", type=int, default=0, help="vpcd slot (port + slot)")
     emulate.set_defaults(handler=_emulate_card)
-
-
-def card_reader_table(config: Path) -> Any:
-    """`[devices.card_reader]` of a kiosk config, read without the rest of its validation (a
-    technician at the cabinet has the file but not its secrets); {} when there is none."""
-    try:
-        raw = tomllib.loads(config.read_text("utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise ConfigError("(file)", f"a readable TOML file ({exc})") from exc
-    devices = raw.get("devices", {})
-    return devices.get("card_reader", {}) if isinstance(devices, dict) else {}
 
 
 def _reader_pattern(args: argparse.Namespace) -> str:

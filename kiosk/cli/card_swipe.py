@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from kiosk.card.config import card_reader_table
 from kiosk.errors import ConfigError
 
 
@@ -40,8 +41,6 @@ def _port(args: argparse.Namespace) -> str:
         return str(args.port)
     if args.config is None:
         raise ConfigError("--port", "the stripe head's serial port (or --config with stripe_port)")
-    from kiosk.cli.card import card_reader_table  # it registers this module's command
-
     table = card_reader_table(args.config)
     port = table.get("stripe_port") if isinstance(table, dict) else None
     if not isinstance(port, str) or not port:

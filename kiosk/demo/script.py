@@ -12,78 +12,19 @@ import json
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from pathlib import Path
 
 from kiosk.demo.env import DEMO_CARD_PIN, DEMO_CARD_PROFILE, DemoEnvironment
+from kiosk.demo.run import DemoFailed, DemoRun, Snapshot
+from kiosk.demo.technician import run_technician_tour
 from kiosk.events import Key
 from kiosk.journeys.screen_model import ScreenModel
 from offline_queue.models import OutboxState
 
 log = logging.getLogger(__name__)
 
-Snapshot = Callable[[ScreenModel, Path], None]
 DEMO_BILLER = "SGCC"
 DEMO_ACCOUNT = "1234567890"  # SGCC, an open bill of ¥125.50 in the reference core's seed
 DEMO_NOTES = (100, 50)
-
-
-class DemoFailed(RuntimeError):
-    """The scripted journey did not reach the state it waited for."""
-
-
-@dataclass
-class DemoRun:
-    env: DemoEnvironment
-    snapshot: Snapshot
-    screens_dir: Path
-    steps: list[str] = field(default_factory=list)
-    shots: list[Path] = field(default_factory=list)
-    _last: tuple[object, ...] = ()
-
-    def pump(self) -> None:
-        """Screenshots each new screen, and a screen again when its amounts change."""
-        model = self.env.runtime.controller.pump()
-        if model is None:
-            return
-        if not self._last or model.screen_id != self._last[0]:
-            self.steps.append(model.screen_id)
-        key = (model.screen_id, model.amounts)
-        if key != self._last:
-            self._last = key
-            path = self.screens_dir / f"{len(self.shots) + 1:02d}-{model.screen_id}.png"
-            self.snapshot(model, path)
-            self.shots.append(path)
-
-    def wait_for(self, screen_id: str, timeout: float = 20.0) -> ScreenModel:
-        """Waits until the customer sees `screen_id` (what is on screen, whichever journey)."""
-        deadline = time.monotonic() + timeout
-        controller = self.env.runtime.controller
-        while time.monotonic() < deadline:
-            self.pump()
-            current = controller.current_screen()
-            if current.screen_id == screen_id:
-                return current
-            time.sleep(0.02)
-        seen = controller.current_screen().screen_id
-        raise DemoFailed(f"waited {timeout:.0f}s for the {screen_id} screen, still {seen}")
-
-    def choose(self, screen: ScreenModel, label: str) -> None:
-        """Presses the number shown beside `label`, as a customer reading the screen would."""
-        for choice in screen.choices:
-            if choice.label == label:
-                self.press(Key(choice.key))
-                return
-        raise DemoFailed(f"{label!r} is not offered on {screen.screen_id}")
-
-    def press(self, *keys: Key) -> None:
-        for key in keys:
-            self.env.runtime.controller.press(key)
-            self.pump()
-
-    def inserted(self) -> str:
-        cash = self.env.runtime.journey.session.cash
-        return cash.total.display() if cash else "-"
 
 
 def run_headless_demo(
@@ -159,8 +100,6 @@ def run_headless_demo(
     }
     tour: dict[str, object] | None = None
     if technician:
-        from kiosk.demo.technician import run_technician_tour  # it builds on this module
-
         tour = run_technician_tour(env, snapshot, out / "screens", first=len(run.shots) + 1)
         summary["technician"] = tour
         summary["receipts"] = [  # now with the self-test's test page

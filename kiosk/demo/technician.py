@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from kiosk.demo.env import DEMO_TECHNICIAN_PIN, DemoEnvironment
-from kiosk.demo.script import DemoFailed, DemoRun, Snapshot
+from kiosk.demo.run import DemoFailed, DemoRun, Snapshot
 from kiosk.events import Key
 from kiosk.journeys.screen_model import ScreenModel
 from kiosk.technician.audit import KIND as AUDIT_KIND

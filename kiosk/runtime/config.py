@@ -30,6 +30,8 @@ from kiosk.runtime.config_keys import (
     check_keys,
     device_options,
 )
+from kiosk.runtime.device_config import DeviceConfig
+from kiosk.runtime.registry import default_registry
 from kiosk.speech.voice_mode import VoiceConfig
 from kiosk.technician.entry_config import TechnicianSettings, parse_technician
 
@@ -44,18 +46,6 @@ class CoreConfig:
     read_timeout: float = 10.0
     verify: bool | str = True
     pin_sha256: str = ""  # the core's leaf certificate SHA-256 fingerprint, if pinned
-
-
-@dataclass(frozen=True)
-class DeviceConfig:
-    """A device's backend id and its backend-specific options (checked by the backend factory)."""
-
-    kind: str
-    backend: str
-    options: dict[str, Any] = field(default_factory=dict)
-
-    def key(self, name: str) -> str:
-        return f"devices.{self.kind}.{name}"
 
 
 @dataclass(frozen=True)
@@ -226,8 +216,6 @@ def _devices(table: dict[str, Any], env: Any) -> dict[str, DeviceConfig]:
     The backend ids come from the registry itself, so `check-config` and `run` refuse the same
     typo; the keys each backend reads are listed once, in kiosk/runtime/config_keys.py.
     """
-    from kiosk.runtime.registry import default_registry  # it imports DeviceConfig from here
-
     registry = default_registry()
     check_keys(table, "devices", set(KINDS))
     devices: dict[str, DeviceConfig] = {}

@@ -27,7 +27,7 @@ from drivers.sensors.headphone import EmulatedHeadphoneJack, EvdevHeadphoneJack
 from drivers.sensors.headphone_alsa import AlsaHeadphoneJack
 from drivers.sensors.operator_switch import EmulatedOperatorSwitch
 from kiosk.errors import ConfigError
-from kiosk.runtime.config import DeviceConfig
+from kiosk.runtime.device_config import DeviceConfig
 
 
 @dataclass(frozen=True)
