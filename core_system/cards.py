@@ -14,7 +14,10 @@ with the demo PIN 1234 (documented in docs/card.md) so every virtual card profil
 
 Payments (purpose "payment") carry `amount` (money object) and the kiosk's `txn_id`: an approval
 places a HOLD of the amount on the account under that txn_id (declined INSUFFICIENT_FUNDS when
-the balance is short). The same txn_id asked again gets the same answer and never a second hold.
+the balance is short). Any authorization carrying a txn_id is bound to (kiosk, txn_id, PAN,
+purpose, amount, PIN block): the same request again gets the same answer (approved or declined)
+and never a second hold or a second counted try; the txn_id with anything else is refused with
+409 IDEMPOTENCY_CONFLICT, so a used txn_id never lends its approval to another card or amount.
 The hold is captured by the `card_payment` transaction with that txn_id, or released by a
 `reversal` whose details.original_txn_id names it (see `apply_transaction`); both are applied
 once, so a reversal sent twice refunds once and a reversal after capture refunds nothing.
@@ -22,6 +25,8 @@ once, so a reversal sent twice refunds once and a reversal after capture refunds
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import re
 import secrets
 import threading
@@ -67,14 +72,32 @@ class _Hold:
 
 def _payment_fields(body: dict[str, Any]) -> tuple[Decimal, str, str] | None:
     """(amount, currency, txn_id) of a payment authorization, or None when malformed."""
-    money, txn_id = body.get("amount"), body.get("txn_id")
-    if not isinstance(money, dict) or not isinstance(txn_id, str) or not _UUID.match(txn_id):
+    money, txn_id = body.get("amount"), _optional_txn_id(body.get("txn_id"))
+    if not isinstance(money, dict) or not txn_id:
         return None
     amount, currency = money.get("amount"), money.get("currency")
     if not isinstance(amount, str) or not _AMOUNT.match(amount) or not isinstance(currency, str):
         return None
     value = Decimal(amount)
     return (value, currency, txn_id) if value > 0 else None
+
+
+@dataclass(frozen=True)
+class _Attempt:
+    """One authorization request under a txn_id and the answer it got (replayed verbatim)."""
+
+    binding: tuple[str, str, str, str]  # kiosk, PAN, purpose, "amount currency"
+    block_digest: bytes = field(repr=False)
+    reply: dict[str, Any] = field(repr=False)
+
+
+def _optional_txn_id(value: Any) -> str | None:
+    """None when absent, "" when malformed, else the lower-case UUID."""
+    if value is None:
+        return None
+    if isinstance(value, str) and _UUID.match(value.lower()):
+        return value.lower()
+    return ""
 
 
 @dataclass(frozen=True)
@@ -116,6 +139,7 @@ class CardIssuer:
         self._accounts: dict[str, CardAccount] = {}
         self._sessions: dict[str, _Session] = {}
         self._holds: dict[str, _Hold] = {}  # payment txn_id -> hold
+        self._attempts: dict[str, _Attempt] = {}  # txn_id -> the request and its answer
         self._lock = threading.Lock()
 
     def enrol(self, pan: str, pin: str, balance: str, currency: str = "CNY") -> None:
@@ -136,6 +160,12 @@ class CardIssuer:
         return None if hold is None else hold.state
 
     def authorize(self, kiosk_id: str, body: Any) -> Reply:
+        """Checks the PIN block and answers; a txn_id binds the answer to this request.
+
+        The binding is (kiosk, txn_id, PAN, purpose, amount) as CORE_API.md says, plus the PIN
+        block itself: the same request again gets the stored answer (no second hold, no try
+        burnt), anything else under that txn_id is a 409 IDEMPOTENCY_CONFLICT. The check comes
+        before the PIN check so a conflicting request learns nothing about the PIN."""
         if kiosk_id not in self._keys:  # a credential problem comes before the body's content
             return _error(403, "NO_PIN_KEY", "no PIN key is shared with this kiosk")
         if not isinstance(body, dict):
@@ -153,68 +183,90 @@ class CardIssuer:
             return _error(
                 400, "VALIDATION_FAILED", "payment needs amount {amount, currency}, txn_id"
             )
+        txn_id = payment[2] if payment is not None else _optional_txn_id(body.get("txn_id"))
+        if txn_id == "":
+            return _error(400, "VALIDATION_FAILED", "txn_id must be a UUID string")
         pan = track2.pan
         if not luhn_ok(pan):
             return 200, self._declined("INVALID_CARD", None)
         if expiry_from_yymm(track2.expiry_yymm) < self._clock.now().date():
             return 200, self._declined("EXPIRED_CARD", None)
+        amount_key = f"{payment[0]:.2f} {payment[1]}" if payment is not None else ""
+        binding = (kiosk_id, pan, str(purpose), amount_key)
+        fmt = self._keys[kiosk_id][0]
+        digest = hashlib.sha256(fmt.encode() + b":" + block).digest()
         with self._lock:
-            account = self._accounts.get(pan)
-            if account is None:
-                if not self._auto_enrol:
-                    return 200, self._declined("UNKNOWN_CARD", None)
-                account = self._accounts[pan] = CardAccount("1234", Decimal("8888.88"))
-            if account.tries_left <= 0:
-                return 200, self._declined("PIN_TRIES_EXCEEDED", 0, retain=True)
-            fmt, key = self._keys[kiosk_id]
-            try:
-                pin = (
-                    format4_pin(block, pan, key) if fmt == "iso4" else format0_pin(block, pan, key)
-                )
-            except PinBlockError:
-                pin = ""  # a block that does not decode counts as a wrong PIN
-            if not pin or not pins_equal(pin, account.pin):
-                account.tries_left -= 1
-                if account.tries_left <= 0:
-                    return 200, self._declined("PIN_TRIES_EXCEEDED", 0, retain=True)
-                return 200, self._declined("WRONG_PIN", account.tries_left)
-            account.tries_left = PIN_TRIES
-            if payment is not None:
-                earlier = self._holds.get(payment[2])
-                if earlier is not None:  # the same payment asked again: the same answer
-                    return 200, dict(earlier.reply)
-                if payment[1] != account.currency or account.balance < payment[0]:
-                    return 200, self._declined("INSUFFICIENT_FUNDS", account.tries_left)
-            token = secrets.token_urlsafe(24)
-            expires = self._clock.now() + timedelta(seconds=SESSION_SECONDS)
-            self._sessions[token] = _Session(kiosk_id, pan, expires)
-            reply: dict[str, Any] = {
-                "approved": True,
-                "auth_code": f"{secrets.randbelow(1_000_000):06d}",
-                "session_token": token,
-                "tries_left": account.tries_left,
-                "retain_card": False,
-            }
-            if purpose == "balance":
-                reply["balance"] = {
-                    "amount": f"{account.balance:.2f}",
-                    "currency": account.currency,
-                }
-            if payment is not None:
-                account.balance -= payment[0]
-                self._holds[payment[2]] = _Hold(pan, payment[0], dict(reply))
+            if txn_id is not None and txn_id in self._attempts:
+                earlier = self._attempts[txn_id]
+                same = earlier.binding == binding
+                if not (hmac.compare_digest(earlier.block_digest, digest) and same):
+                    return _error(
+                        409,
+                        "IDEMPOTENCY_CONFLICT",
+                        "txn_id already used for another card, amount, purpose, kiosk or PIN",
+                    )
+                return 200, dict(earlier.reply)
+            reply = self._decide(kiosk_id, pan, block, str(purpose), payment)
+            if txn_id is not None:
+                self._attempts[txn_id] = _Attempt(binding, digest, dict(reply))
             return 200, reply
+
+    def _decide(
+        self,
+        kiosk_id: str,
+        pan: str,
+        block: bytes,
+        purpose: str,
+        payment: tuple[Decimal, str, str] | None,
+    ) -> dict[str, Any]:
+        """The issuer's answer to one new attempt; called with the lock held."""
+        account = self._accounts.get(pan)
+        if account is None:
+            if not self._auto_enrol:
+                return self._declined("UNKNOWN_CARD", None)
+            account = self._accounts[pan] = CardAccount("1234", Decimal("8888.88"))
+        if account.tries_left <= 0:
+            return self._declined("PIN_TRIES_EXCEEDED", 0, retain=True)
+        fmt, key = self._keys[kiosk_id]
+        try:
+            pin = format4_pin(block, pan, key) if fmt == "iso4" else format0_pin(block, pan, key)
+        except PinBlockError:
+            pin = ""  # a block that does not decode counts as a wrong PIN
+        if not pin or not pins_equal(pin, account.pin):
+            account.tries_left -= 1
+            if account.tries_left <= 0:
+                return self._declined("PIN_TRIES_EXCEEDED", 0, retain=True)
+            return self._declined("WRONG_PIN", account.tries_left)
+        account.tries_left = PIN_TRIES
+        if payment is not None and (payment[1] != account.currency or account.balance < payment[0]):
+            return self._declined("INSUFFICIENT_FUNDS", account.tries_left)
+        token = secrets.token_urlsafe(24)
+        expires = self._clock.now() + timedelta(seconds=SESSION_SECONDS)
+        self._sessions[token] = _Session(kiosk_id, pan, expires)
+        reply: dict[str, Any] = {
+            "approved": True,
+            "auth_code": f"{secrets.randbelow(1_000_000):06d}",
+            "session_token": token,
+            "tries_left": account.tries_left,
+            "retain_card": False,
+        }
+        if purpose == "balance":
+            reply["balance"] = {"amount": f"{account.balance:.2f}", "currency": account.currency}
+        if payment is not None:
+            account.balance -= payment[0]
+            self._holds[payment[2]] = _Hold(pan, payment[0], dict(reply))
+        return reply
 
     def apply_transaction(self, txn_type: str, txn_id: str, details: dict[str, Any]) -> None:
         """Called once per transaction the core accepted: captures or releases a payment hold."""
         with self._lock:
             if txn_type == "card_payment":
-                hold = self._holds.get(txn_id)
+                hold = self._holds.get(txn_id.lower())
                 if hold is not None and hold.state == "held":
                     hold.state = "captured"
             elif txn_type == "reversal":
                 original = details.get("original_txn_id")
-                hold = self._holds.get(original) if isinstance(original, str) else None
+                hold = self._holds.get(original.lower()) if isinstance(original, str) else None
                 if hold is not None and hold.state == "held":
                     hold.state = "reversed"
                     self._accounts[hold.pan].balance += hold.amount

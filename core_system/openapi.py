@@ -410,9 +410,11 @@ _SCHEMAS["CardAuthorizeRequest"] = {
         "txn_id": {
             "type": "string",
             "pattern": UUID,
-            "description": "payment only: the kiosk's txn id; the same id asked again gets the "
-            "same answer and never a second hold. The card_payment transaction reuses it; a "
-            "reversal names it in details.original_txn_id.",
+            "description": "required for a payment, optional otherwise: binds the answer to "
+            "(kiosk, txn_id, PAN, purpose, amount, PIN block); the same request again gets the "
+            "same answer and never a second hold, anything else under it is a 409. The "
+            "card_payment transaction reuses it; a reversal names it in "
+            "details.original_txn_id.",
         },
     },
 }
@@ -444,6 +446,10 @@ _DOCUMENT["paths"]["/v1/cards/authorize"] = {
             "200": _json(_ref("CardAuthorizeReply"), "the issuer's answer (declines are 200)"),
             "400": _error("MALFORMED_JSON or VALIDATION_FAILED"),
             "403": _error("NO_PIN_KEY: no PIN key is shared with this kiosk"),
+            "409": _error(
+                "IDEMPOTENCY_CONFLICT: the txn_id was already used with another kiosk, card, "
+                "purpose, amount or PIN block (the same request again gets the same answer)"
+            ),
             "411": _error("Content-Length missing"),
             "413": _error("body over 1 MiB"),
             **_AUTH_ERRORS,
