@@ -3,7 +3,8 @@
   POST /v1/cards/authorize  {track2, pan_sequence, pin_block, pin_format?, purpose, amount?,
                              txn_id?}
        -> 200 {approved, auth_code, session_token, tries_left, retain_card, balance?, reason?}
-  GET  /v1/accounts/statement?from=&to=&cursor=&limit=   (Authorization: Bearer <session_token>)
+  GET  /v1/accounts/statement?from=&to=&cursor=&limit=   (the kiosk's Authorization and
+       X-Card-Session: <session_token>; the session must be this kiosk's, issued for a statement)
        -> 200 {currency, entries: [{date, description, amount, balance}], next_cursor}
 
 The PIN block is deciphered with THIS kiosk's PIN key (format 0 under TDES, or format 4 under
@@ -105,6 +106,7 @@ class _Session:
     kiosk_id: str
     pan: str = field(repr=False)
     expires: datetime
+    purpose: str = "statement"
 
 
 def _entries(pan: str, today: date, currency: str, balance: Decimal) -> list[dict[str, str]]:
@@ -242,7 +244,7 @@ class CardIssuer:
             return self._declined("INSUFFICIENT_FUNDS", account.tries_left)
         token = secrets.token_urlsafe(24)
         expires = self._clock.now() + timedelta(seconds=SESSION_SECONDS)
-        self._sessions[token] = _Session(kiosk_id, pan, expires)
+        self._sessions[token] = _Session(kiosk_id, pan, expires, purpose)
         reply: dict[str, Any] = {
             "approved": True,
             "auth_code": f"{secrets.randbelow(1_000_000):06d}",
@@ -282,13 +284,17 @@ class CardIssuer:
             "session_token": None,
         }
 
-    def statement(self, kiosk_id: str, headers: Any, params: dict[str, str]) -> Reply:
-        auth = headers.get("Authorization") or ""
-        token = auth[7:] if auth.startswith("Bearer ") else ""
+    def statement(self, kiosk_id: str, token: str, params: dict[str, str]) -> Reply:
+        """The statement of the card behind `token`, for the kiosk that made the session only
+        (403 SESSION_FORBIDDEN otherwise) and only for a session issued for a statement."""
         with self._lock:
             session = self._sessions.get(token)
-        if session is None or session.kiosk_id != kiosk_id or session.expires < self._clock.now():
+        if session is None or session.expires < self._clock.now():
             return _error(401, "SESSION_INVALID", "card session unknown or expired")
+        if not hmac.compare_digest(session.kiosk_id.encode(), kiosk_id.encode()):
+            return _error(403, "SESSION_FORBIDDEN", "this card session belongs to another kiosk")
+        if session.purpose != "statement":
+            return _error(403, "SESSION_WRONG_PURPOSE", "this card session is not for a statement")
         try:
             start = (
                 date.fromisoformat(params["from"]) if _DATE.match(params.get("from", "")) else None

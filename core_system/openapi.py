@@ -457,6 +457,83 @@ _DOCUMENT["paths"]["/v1/cards/authorize"] = {
     }
 }
 
+_SCHEMAS["StatementEntry"] = {
+    "type": "object",
+    "required": ["date", "description", "amount", "balance"],
+    "properties": {
+        "date": {"type": "string", "format": "date"},
+        "description": {"type": "string"},
+        "amount": _ref("Money"),
+        "balance": _ref("Money"),
+    },
+}
+_DOCUMENT["paths"]["/v1/accounts/statement"] = {
+    "get": {
+        "operationId": "accountStatement",
+        "description": "Entries of the card's account, newest first, paged. Needs the kiosk's own "
+        "bearer token AND the card session from POST /v1/cards/authorize (purpose statement) "
+        "in X-Card-Session; a session belongs to the kiosk that made it. (The reference core "
+        "still takes the session as the only bearer while the kiosk's client sends that; a "
+        "strict core answers 401 CARD_SESSION_REQUIRED to it.)",
+        "parameters": [
+            {
+                "name": "X-Card-Session",
+                "in": "header",
+                "required": True,
+                "schema": {"type": "string"},
+            },
+            {
+                "name": "from",
+                "in": "query",
+                "required": True,
+                "schema": {"type": "string", "format": "date"},
+            },
+            {
+                "name": "to",
+                "in": "query",
+                "required": True,
+                "schema": {"type": "string", "format": "date"},
+            },
+            {
+                "name": "cursor",
+                "in": "query",
+                "schema": {"type": "string", "pattern": "^[0-9]{1,9}$"},
+            },
+            {
+                "name": "limit",
+                "in": "query",
+                "schema": {"type": "integer", "minimum": 1, "maximum": 50},
+            },
+        ],
+        "responses": {
+            "200": _json(
+                {
+                    "type": "object",
+                    "required": ["currency", "entries", "next_cursor"],
+                    "properties": {
+                        "currency": {"type": "string"},
+                        "entries": {"type": "array", "items": _ref("StatementEntry")},
+                        "next_cursor": {"type": "string", "nullable": True},
+                    },
+                },
+                "one page of the statement",
+            ),
+            "400": _error(
+                "INVALID_PARAMETER: from/to YYYY-MM-DD (from <= to), cursor/limit numbers"
+            ),
+            "403": _error(
+                "SESSION_FORBIDDEN: the session belongs to another kiosk; SESSION_WRONG_PURPOSE: "
+                "it was not issued for a statement"
+            ),
+            **_AUTH_ERRORS,
+            "401": _error(
+                "UNAUTHORIZED (kiosk credential), SESSION_INVALID (unknown or expired card "
+                "session) or CARD_SESSION_REQUIRED"
+            ),
+        },
+    }
+}
+
 
 def openapi_document() -> dict[str, Any]:
     return copy.deepcopy(_DOCUMENT)

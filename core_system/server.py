@@ -59,7 +59,10 @@ class CoreServer:
         kiosk_tokens: dict[str, str],
         clock: Clock | None = None,
         cards: CardIssuer | None = None,
+        session_bearer: bool = True,
     ) -> None:
+        """session_bearer: also take a card session sent as the only bearer credential (the
+        kiosk's statement client still does; see _statement)."""
         if any(not token for token in kiosk_tokens.values()):
             raise ValueError("every kiosk needs a non-empty token")
         self._store = store
@@ -67,6 +70,7 @@ class CoreServer:
         self._tokens = dict(kiosk_tokens)
         self._clock = clock or SystemClock()
         self._cards = cards or CardIssuer(self._clock, pin_keys={})
+        self._session_bearer = session_bearer
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -118,10 +122,9 @@ class CoreServer:
         if url.path == "/v1/health":
             _allow(method, "GET")
             return 200, {"status": "ok", "time": rfc3339(self._clock.now())}
-        if url.path == "/v1/accounts/statement":  # the card session token is the credential
+        if url.path == "/v1/accounts/statement":
             _allow(method, "GET")
-            kiosk = headers.get("X-Kiosk-Id") or ""
-            return self._cards.statement(kiosk, headers, _query(url.query))
+            return self._statement(headers, _query(url.query))
         kiosk_id = self._authenticate(headers)
         params = _query(url.query)
         if url.path == "/v1/cards/authorize":
@@ -150,6 +153,26 @@ class CoreServer:
             self._store.save_heartbeat(kiosk_id, body, self._clock.now())
             return 202, {"status": "accepted"}
         raise ApiError(404, "NOT_FOUND", "no such endpoint")
+
+    def _statement(self, headers: Any, params: dict[str, str]) -> Reply:
+        """CORE_API.md: the kiosk's own bearer token AND the card session in X-Card-Session.
+
+        The older form (the session token as the only bearer, X-Kiosk-Id unauthenticated) is
+        still taken while `session_bearer` is on, because the kiosk's statement client sends
+        it; anyone holding the token can call as that kiosk, so a strict core turns it off."""
+        card_session = headers.get("X-Card-Session")
+        if card_session is not None:
+            kiosk_id = self._authenticate(headers)
+            return self._cards.statement(kiosk_id, card_session, params)
+        if not self._session_bearer:
+            raise ApiError(
+                401,
+                "CARD_SESSION_REQUIRED",
+                "send the kiosk's bearer token and the card session in X-Card-Session",
+            )
+        auth = headers.get("Authorization") or ""
+        token = auth[7:] if auth.startswith("Bearer ") else ""
+        return self._cards.statement(headers.get("X-Kiosk-Id") or "", token, params)
 
     def _authenticate(self, headers: Any) -> str:
         kiosk_id = headers.get("X-Kiosk-Id") or ""

@@ -95,3 +95,8 @@ def card_txn(
 
 def new_txn() -> str:
     return str(uuid.uuid4())
+
+
+def statement(url: str, headers: dict[str, str], **params: str) -> requests.Response:
+    query = {"from": "2026-11-01", "to": "2026-11-23", **params}
+    return requests.get(f"{url}/v1/accounts/statement", params=query, headers=headers, timeout=5)

@@ -94,4 +94,6 @@ def test_the_document_is_served_and_describes_every_endpoint(core_url: str) -> N
         "/v1/transactions",
         "/v1/reconciliation",
         "/v1/telemetry",
+        "/v1/cards/authorize",
+        "/v1/accounts/statement",
     }
