@@ -36,10 +36,12 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from core_system.validation import ValidationError
 from drivers.card_reader.emv.card_data import Track2, expiry_from_yymm, luhn_ok
 from drivers.card_reader.errors import MalformedTlv
 from drivers.pinpad.pinblock import PinBlockError, format0_pin, format4_pin, pins_equal
 from kiosk.clock import Clock
+from kiosk.money.amount import Money
 
 Reply = tuple[int, dict[str, Any]]
 PIN_TRIES = 3
@@ -67,6 +69,8 @@ class CardAccount:
 class _Hold:
     pan: str = field(repr=False)
     amount: Decimal
+    kiosk_id: str
+    currency: str
     reply: dict[str, Any] = field(repr=False)
     state: str = "held"  # held | captured | reversed
 
@@ -256,8 +260,35 @@ class CardIssuer:
             reply["balance"] = {"amount": f"{account.balance:.2f}", "currency": account.currency}
         if payment is not None:
             account.balance -= payment[0]
-            self._holds[payment[2]] = _Hold(pan, payment[0], dict(reply))
+            self._holds[payment[2]] = _Hold(
+                pan, payment[0], kiosk_id, payment[1], reply=dict(reply)
+            )
         return reply
+
+    def check_transaction(
+        self, kiosk_id: str, txn_type: str, txn_id: str, amount: Money, details: dict[str, Any]
+    ) -> None:
+        """Refuses (ValidationError) a capture or reversal of a hold this kiosk did not place,
+        and a capture of another amount than the one held; called before the core records it.
+
+        A reversal naming an authorization the core never saw stays accepted (a no-op): the
+        kiosk reverses any approval it cannot see settled, including one that never arrived."""
+        with self._lock:
+            if txn_type == "card_payment":
+                hold = self._holds.get(txn_id.lower())
+                if hold is None:
+                    return
+                if hold.kiosk_id != kiosk_id:
+                    raise ValidationError("HOLD_NOT_OWN", "this hold was placed by another kiosk")
+                if hold.amount != amount.amount or hold.currency != amount.currency:
+                    raise ValidationError("HOLD_MISMATCH", "the amount differs from the hold")
+            elif txn_type == "reversal":
+                original = str(details.get("original_txn_id", "")).lower()
+                hold = self._holds.get(original)
+                if hold is not None and hold.kiosk_id != kiosk_id:
+                    raise ValidationError(
+                        "ORIGINAL_NOT_OWN", "the original belongs to another kiosk"
+                    )
 
     def apply_transaction(self, txn_type: str, txn_id: str, details: dict[str, Any]) -> None:
         """Called once per transaction the core accepted: captures or releases a payment hold."""

@@ -147,7 +147,11 @@ _SCHEMAS: dict[str, Any] = {
         "type": "object",
         "required": ["code", "message"],
         "description": "VALIDATION_FAILED, MONEY_INVALID, KIOSK_MISMATCH, PAN_NOT_MASKED, "
-        "UNKNOWN_BILL, BILL_MISMATCH or IDEMPOTENCY_CONFLICT (same txn_id, other content)",
+        "UNKNOWN_BILL, BILL_MISMATCH, IDEMPOTENCY_CONFLICT (same txn_id, other content), "
+        "HOLD_NOT_OWN (a card_payment capturing another kiosk's hold), HOLD_MISMATCH (a "
+        "capture of another amount than held), ORIGINAL_NOT_OWN (a reversal naming another "
+        "kiosk's hold or transaction; a reversal must name details.original_txn_id, and one "
+        "naming an authorization the core never saw is accepted as a no-op)",
         "properties": {"code": {"type": "string"}, "message": {"type": "string"}},
     },
 }

@@ -6,7 +6,8 @@ Reply shapes the contract leaves open (documented in the project's OpenAPI too):
   POST /v1/transactions   -> {"results": [{txn_id, status, core_ref, error}...]}, at most
                              MAX_BATCH items; per-item codes: VALIDATION_FAILED, MONEY_INVALID,
                              KIOSK_MISMATCH, PAN_NOT_MASKED, UNKNOWN_BILL, BILL_MISMATCH,
-                             IDEMPOTENCY_CONFLICT
+                             IDEMPOTENCY_CONFLICT, HOLD_NOT_OWN, HOLD_MISMATCH,
+                             ORIGINAL_NOT_OWN (a kiosk captures and reverses only its own)
   GET  /v1/reconciliation -> {kiosk_id, date, count, types: {type: {count, totals: [money]}}}
   POST /v1/telemetry      -> 202 {"status": "accepted"}
 HTTP/1.0 (one request per connection) so stop() really makes the core unreachable.
@@ -28,7 +29,7 @@ from urllib.parse import parse_qs, urlsplit
 from core_system.cards import CardIssuer
 from core_system.openapi import openapi_document
 from core_system.store import Store, TxnResult
-from core_system.validation import ValidationError, validate_transaction
+from core_system.validation import ValidationError, ValidTxn, validate_transaction
 from kiosk.clock import Clock, SystemClock, rfc3339
 
 logger = logging.getLogger(__name__)
@@ -222,10 +223,23 @@ class CoreServer:
             txn_id = raw.get("txn_id") if isinstance(raw, dict) else None
             txn_id = txn_id if isinstance(txn_id, str) and len(txn_id) <= 64 else None
             return TxnResult(txn_id, "rejected", error_code=exc.code, error_message=exc.message)
+        try:
+            self._check_ownership(kiosk_id, txn)
+        except ValidationError as exc:
+            return TxnResult(txn.txn_id, "rejected", error_code=exc.code, error_message=exc.message)
         result = self._store.record(txn, self._clock.now())
         if result.status == "accepted":  # card holds: captured or released once (cards.py)
             self._cards.apply_transaction(txn.type, txn.txn_id, txn.details)
         return result
+
+    def _check_ownership(self, kiosk_id: str, txn: ValidTxn) -> None:
+        """A kiosk captures and reverses only what it made (CORE_API.md): holds by the card
+        issuer's books, booked originals by the store's."""
+        self._cards.check_transaction(kiosk_id, txn.type, txn.txn_id, txn.amount, txn.details)
+        if txn.type == "reversal":
+            owner = self._store.transaction_kiosk(str(txn.details["original_txn_id"]))
+            if owner is not None and owner != kiosk_id:
+                raise ValidationError("ORIGINAL_NOT_OWN", "the original belongs to another kiosk")
 
     def _reconciliation(self, kiosk_id: str, params: dict[str, str]) -> Reply:
         day_text = _param(params, "date", _DATE)

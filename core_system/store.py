@@ -310,6 +310,14 @@ class Store:
                 "core_ref": row.core_ref,
             }
 
+    def transaction_kiosk(self, txn_id: str) -> str | None:
+        """The kiosk that sent this txn_id (any letter case), or None when the core has none."""
+        with self._sessions() as s:
+            query = select(TransactionRow.kiosk_id).where(
+                func.lower(TransactionRow.txn_id) == txn_id.lower()
+            )
+            return s.scalars(query).first()
+
     def transaction_count(self, txn_id: str) -> int:
         with self._sessions() as s:
             rows = s.scalars(select(TransactionRow.id).where(TransactionRow.txn_id == txn_id))

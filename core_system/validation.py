@@ -66,6 +66,8 @@ def validate_transaction(raw: Any, kiosk_id: str) -> ValidTxn:
         raise ValidationError("VALIDATION_FAILED", "tender and details must be JSON objects")
     if _FULL_PAN.search(json.dumps(tender)):
         raise ValidationError("PAN_NOT_MASKED", "tender carries what looks like a full PAN")
+    if txn_type == "reversal":  # CORE_API.md: a reversal names its original
+        _txn_id(details.get("original_txn_id"), "details.original_txn_id")
     canonical = {
         "txn_id": txn_id,
         "kiosk_id": kiosk_id,
@@ -118,11 +120,11 @@ def parse_rfc3339(value: Any) -> datetime:
         raise ValidationError("VALIDATION_FAILED", "created_at is not a valid time") from exc
 
 
-def _txn_id(value: Any) -> str:
+def _txn_id(value: Any, name: str = "txn_id") -> str:
     if isinstance(value, str) and len(value) == 36:
         try:
             if str(uuid.UUID(value)) == value.lower():
                 return value
         except ValueError:
             pass
-    raise ValidationError("VALIDATION_FAILED", "txn_id must be a UUID string")
+    raise ValidationError("VALIDATION_FAILED", f"{name} must be a UUID string")
