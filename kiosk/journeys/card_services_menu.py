@@ -2,10 +2,10 @@
 
 Both share one `CardStation` (kiosk/card/station.py): reader, PIN pad, card handler, card core.
 
-`CardMenuService` adapts one CardJourney to the menu's Service contract, like TopupService.
-Keys reach the journey, which sends every key to the PIN pad during PIN entry (the journey only
-learns the digit count); reader and pad events of other devices (a second reader for IC cards)
-are filtered out by device id.
+`CardMenuService` adapts one card journey (kiosk/journeys/balance.py, statement.py) to the
+menu's Service contract, like TopupService. Keys reach the journey, whose card session sends
+every key to the PIN pad during PIN entry (the journey only learns the digit count); reader and
+pad events of other devices (a second reader for IC cards) are filtered out by device id.
 """
 
 from __future__ import annotations
@@ -15,30 +15,24 @@ from collections.abc import Callable
 from dataclasses import dataclass, fields
 from typing import Any
 
-from drivers.card_reader.base import (
-    CardInserted,
-)
 from drivers.card_reader.pcsc import PcscCardReader
 from drivers.card_reader.stripe_serial import StripeSerialReader
 from drivers.pinpad.emulated import EmulatedPinPad
 from kiosk.card.services import CardCoreHttp
 from kiosk.card.station import CardStation
-from kiosk.events import Key, KeyPressed
-from kiosk.journeys.balance import CardJourney
-from kiosk.journeys.balance_states import Purpose, State
+from kiosk.journeys.balance import BalanceJourney
+from kiosk.journeys.card_journey import CardJourney, Purpose
 from kiosk.journeys.kiosk_session import MenuEntry
 from kiosk.journeys.screen_model import ScreenModel
+from kiosk.journeys.statement import StatementJourney
 from kiosk.runtime.config import CoreConfig, TimeoutConfig
 
 log = logging.getLogger(__name__)
 Publish = Callable[[object], None]
-CUSTOMER_STATES = (
-    State.INSERT_CARD,
-    State.CHOOSE_APP,
-    State.ENTER_PIN,
-    State.SHOW_BALANCE,
-    State.CHOOSE_PERIOD,
-)
+JOURNEYS: dict[Purpose, type[CardJourney]] = {
+    Purpose.BALANCE: BalanceJourney,
+    Purpose.STATEMENT: StatementJourney,
+}
 
 
 class CardMenuService:
@@ -61,14 +55,11 @@ class CardMenuService:
 
     def begin(self, lang: str) -> None:
         self.journey = self._factory(self.purpose, lang, self.timeout_factor)
-        self.journey.start()
-        if self.journey.state is State.INSERT_CARD and self._station.reader.card_present:
-            # A dip reader: the customer put the card in before choosing the service.
-            self.journey.handle(CardInserted(self._station.reader.device_id, ""))
+        self.journey.start()  # a card already in a dip reader is read at once
 
     @property
     def done(self) -> bool:
-        return self.journey is None or self.journey.state is State.DONE
+        return self.journey is None or self.journey.done
 
     def handle(self, event: object) -> None:
         self._station.on_event(event)
@@ -92,8 +83,8 @@ class CardMenuService:
 
     def abandon(self) -> None:
         """The customer left: Cancel, as their own key would (PIN entry: the pad cancels)."""
-        if self.journey is not None and self.journey.state in CUSTOMER_STATES:
-            self.journey.handle(KeyPressed(Key.CANCEL))
+        if self.journey is not None:
+            self.journey.abandon()
             self._after()
 
 
@@ -150,7 +141,7 @@ def build_card_services(
     publish: Publish,
     stripe: StripeSerialReader | None = None,
 ) -> CardServices:
-    """`journey_kwargs`: what every CardJourney gets (kiosk id, catalog, clock, timeouts,
+    """`journey_kwargs`: what every card journey gets (kiosk id, catalog, clock, timeouts,
     ledger, printer, timezone); the station supplies the reader, pad, core and card handler."""
     station = CardStation(
         reader=reader,
@@ -167,15 +158,15 @@ def build_card_services(
 
     def factory(purpose: Purpose, lang: str, factor: float) -> CardJourney:
         assert station.cards is not None, "the kiosk was not started"
-        return CardJourney(
+        return JOURNEYS[purpose](
             **{**journey_kwargs, "timeouts": scaled(timeouts, factor)},
-            purpose=purpose,
             lang=lang,
             reader=station.port,
             pinpad=pinpad,
             core=station.core,
             cards=station.cards,
             accepts_swipe=station.stripe_online(),
+            card_present=lambda: station.reader.card_present,
         )
 
     return CardServices(

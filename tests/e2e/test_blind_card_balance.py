@@ -19,8 +19,8 @@ from drivers.card_reader.virtual_card.vpcd_link import VpcdLink
 from drivers.sensors.headphone import HeadphoneChanged
 from kiosk.events import Key
 from kiosk.i18n import load_catalog
-from kiosk.journeys.balance import CardJourney
-from kiosk.journeys.balance_states import Purpose, State
+from kiosk.journeys.card_journey import CardJourney, Purpose, State
+from kiosk.journeys.parts.card_session import CardState
 from kiosk.runtime.controller import JourneyController
 from kiosk.speech.engine import SpeechSettings
 from kiosk.speech.script import Utterance
@@ -207,7 +207,7 @@ def test_a_sighted_customer_is_never_spoken_to(bank: Kiosk) -> None:
         while journey.state is not State.SHOW_BALANCE:
             assert time.monotonic() < deadline, journey.state
             controller.pump()
-            if journey.state is State.ENTER_PIN and not typed:
+            if journey.card.state is CardState.ENTER_PIN and not typed:
                 for key in (*PIN, Key.ENTER):
                     controller.press(Key(key))
                 typed = True

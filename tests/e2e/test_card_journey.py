@@ -28,8 +28,9 @@ from kiosk.card.services import CardCoreHttp, CardCoreService, PcscCardService
 from kiosk.clock import SystemClock
 from kiosk.events import EventBus, Key, KeyPressed
 from kiosk.i18n import load_catalog
-from kiosk.journeys.balance import CardJourney
-from kiosk.journeys.balance_states import Purpose, State
+from kiosk.journeys.card_journey import CardJourney, Purpose, State
+from kiosk.journeys.card_services_menu import JOURNEYS
+from kiosk.journeys.parts.card_session import CardState
 from kiosk.money.ledger import Ledger
 from kiosk.runtime.config import TimeoutConfig
 from kiosk.runtime.worker import Worker
@@ -76,8 +77,7 @@ class Kiosk:
         self.worker.start()
 
     def journey(self, purpose: Purpose) -> CardJourney:
-        return CardJourney(
-            purpose=purpose,
+        return JOURNEYS[purpose](
             kiosk_id="kiosk-1",
             lang="en",
             catalog=load_catalog(),
@@ -91,12 +91,14 @@ class Kiosk:
             printer=self.printer,
         )
 
-    def run_until(self, journey: CardJourney, *states: State, timeout: float = 10.0) -> None:
+    def run_until(
+        self, journey: CardJourney, *states: CardState | State, timeout: float = 10.0
+    ) -> None:
         import time
 
         deadline = time.monotonic() + timeout
-        while journey.state not in states:
-            assert time.monotonic() < deadline, f"stuck in {journey.state} ({journey.message_id})"
+        while journey.step not in states:
+            assert time.monotonic() < deadline, f"stuck in {journey.step} ({journey.screen()})"
             event = self.bus.get(timeout=0.1)
             if event is not None:
                 journey.handle(event)
@@ -167,17 +169,17 @@ def test_balance_journey_then_no_pin_anywhere(
     journey = kiosk.journey(Purpose.BALANCE)
     journey.start()
     link = _insert(kiosk, "unionpay_debit")
-    kiosk.run_until(journey, State.ENTER_PIN)
+    kiosk.run_until(journey, CardState.ENTER_PIN)
     _type(kiosk, journey, "111111")  # wrong first
-    kiosk.run_until(journey, State.AUTHORIZING)
-    kiosk.run_until(journey, State.ENTER_PIN)
+    kiosk.run_until(journey, CardState.AUTHORIZING)
+    kiosk.run_until(journey, CardState.ENTER_PIN)
     assert journey.screen().message == "Wrong PIN. Tries left: 2"
     _type(kiosk, journey, PIN)
     kiosk.run_until(journey, State.SHOW_BALANCE)
     screen = journey.screen()
     assert "12,345.67" in screen.amounts[0].amount and screen.private
     journey.handle(KeyPressed(Key.ENTER))
-    assert journey.state is State.TAKE_CARD
+    assert journey.step is CardState.TAKE_CARD
     link.remove()
     kiosk.run_until(journey, State.DONE)
 
@@ -200,13 +202,13 @@ def test_pin_tries_exhausted_core_orders_retention(rig: tuple[Kiosk, CardIssuer]
     link = _insert(kiosk, "visa")
     try:
         for _ in range(3):
-            kiosk.run_until(journey, State.ENTER_PIN)
+            kiosk.run_until(journey, CardState.ENTER_PIN)
             _type(kiosk, journey, "000000")
-            kiosk.run_until(journey, State.AUTHORIZING)
-            kiosk.run_until(journey, State.ENTER_PIN, State.RETAINED)
-            if journey.state is State.RETAINED:
+            kiosk.run_until(journey, CardState.AUTHORIZING)
+            kiosk.run_until(journey, CardState.ENTER_PIN, CardState.RETAINED)
+            if journey.step is CardState.RETAINED:
                 break
-        assert journey.state is State.RETAINED
+        assert journey.step is CardState.RETAINED
         assert issuer.tries_left("4761730000000011") == 0
         retained = [r for r in kiosk.ledger.records() if r.kind == "card_retained"]
         assert retained[0].data["reason"] == "issuer_order"
@@ -221,7 +223,7 @@ def test_statement_journey_prints_multiple_pages(rig: tuple[Kiosk, CardIssuer]) 
     journey.start()
     link = _insert(kiosk, "mastercard")
     try:
-        kiosk.run_until(journey, State.ENTER_PIN)
+        kiosk.run_until(journey, CardState.ENTER_PIN)
         _type(kiosk, journey, PIN)
         kiosk.run_until(journey, State.CHOOSE_PERIOD)
         journey.handle(KeyPressed(Key.D2))

@@ -21,8 +21,7 @@ from kiosk.card.handling import CardHandler
 from kiosk.clock import FakeClock
 from kiosk.events import Key, KeyPressed
 from kiosk.i18n import load_catalog
-from kiosk.journeys.balance import CardJourney
-from kiosk.journeys.balance_states import Purpose, State
+from kiosk.journeys.card_journey import Purpose, State
 from kiosk.journeys.card_ports import (
     AuthorizeDone,
     AuthResult,
@@ -31,6 +30,8 @@ from kiosk.journeys.card_ports import (
     CardReadFailed,
     StatementFetched,
 )
+from kiosk.journeys.card_services_menu import JOURNEYS
+from kiosk.journeys.parts.card_session import CardState
 from kiosk.journeys.ports import PrintFinished
 from kiosk.money.ledger import Ledger
 from kiosk.runtime.config import TimeoutConfig
@@ -81,8 +82,7 @@ class Rig:
         self.pad_events: list[object] = []
         self.pad = EmulatedPinPad("pinpad", PinKey(KEY, PinFormat.ISO0), self.pad_events.append)
         self.cards = CardHandler(self.reader, self.ledger, self.clock, take_timeout=30)
-        self.journey = CardJourney(
-            purpose=purpose,
+        self.journey = JOURNEYS[purpose](
             kiosk_id="kiosk-1",
             lang="en",
             catalog=load_catalog(),
@@ -107,7 +107,7 @@ class Rig:
         self.journey.start()
         self.send(CardInserted("card", "3B00"))
         self.send(CardReadDone(self.reader.reads[-1][0], CARD))
-        assert self.journey.state is State.ENTER_PIN
+        assert self.journey.card.state is CardState.ENTER_PIN
 
     def type_pin(self, digits: str) -> None:
         for d in digits:
@@ -123,7 +123,7 @@ def test_balance_shown_then_card_returned(tmp_path: Path) -> None:
     rig = Rig(tmp_path)
     rig.to_pin()
     rig.type_pin("1234")
-    assert rig.journey.state is State.AUTHORIZING
+    assert rig.journey.card.state is CardState.AUTHORIZING
     _, block, purpose = rig.core.authorizations[0]
     assert purpose == "balance" and format0_pin(bytes.fromhex(block), CARD.pan, KEY) == "1234"
     rig.authorize(
@@ -136,7 +136,7 @@ def test_balance_shown_then_card_returned(tmp_path: Path) -> None:
     assert rig.journey.state is State.SHOW_BALANCE and screen.private
     assert screen.amounts[0].amount == "¥8,888.88" or "8,888.88" in screen.amounts[0].amount
     rig.send(KeyPressed(Key.ENTER))
-    assert rig.journey.state is State.TAKE_CARD and rig.reader.ejects == 1
+    assert rig.journey.card.state is CardState.TAKE_CARD and rig.reader.ejects == 1
     rig.send(CardRemoved("card"))
     assert rig.journey.state is State.DONE
     kinds = [r.kind for r in rig.ledger.records()]
@@ -158,11 +158,11 @@ def test_wrong_pin_shows_tries_left_then_issuer_retains(tmp_path: Path) -> None:
     rig.to_pin()
     rig.type_pin("9999")
     rig.authorize(approved=False, tries_left=2, retain_card=False, reason="WRONG_PIN")
-    assert rig.journey.state is State.ENTER_PIN
+    assert rig.journey.card.state is CardState.ENTER_PIN
     assert rig.journey.screen().message == "Wrong PIN. Tries left: 2"
     rig.type_pin("9998")
     rig.authorize(approved=False, tries_left=0, retain_card=True, reason="PIN_TRIES_EXCEEDED")
-    assert rig.journey.state is State.RETAINED
+    assert rig.journey.card.state is CardState.RETAINED
     assert rig.cards.retained_count == 1
     retained = [r for r in rig.ledger.records() if r.kind == "card_retained"]
     assert retained[0].data["reason"] == "issuer_order" and retained[0].data["captured"]
@@ -172,14 +172,14 @@ def test_card_not_taken_in_time_is_retained_and_counted(tmp_path: Path) -> None:
     rig = Rig(tmp_path)
     rig.to_pin()
     rig.send(KeyPressed(Key.CANCEL))
-    assert rig.journey.state is State.TAKE_CARD
+    assert rig.journey.card.state is CardState.TAKE_CARD
     assert rig.journey.screen().countdown == 30
     rig.clock.advance(29)
     rig.journey.tick()
-    assert rig.journey.state is State.TAKE_CARD
+    assert rig.journey.card.state is CardState.TAKE_CARD
     rig.clock.advance(2)
     rig.journey.tick()
-    assert rig.journey.state is State.RETAINED
+    assert rig.journey.card.state is CardState.RETAINED
     assert CardHandler(rig.reader, rig.ledger, rig.clock).retained_count == 1  # from the journal
 
 
@@ -197,11 +197,11 @@ def test_two_applications_offer_a_choice(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("code", "message", "state"),
     [
-        ("CARD_EXPIRED", "This card has expired. Please contact your bank", State.TAKE_CARD),
+        ("CARD_EXPIRED", "This card has expired. Please contact your bank", CardState.TAKE_CARD),
         (
             "CARD_APP_BLOCKED",
             "This card's account is blocked. Please contact your bank",
-            State.TAKE_CARD,
+            CardState.TAKE_CARD,
         ),
         (
             "CARD_READER_UNAVAILABLE",
@@ -211,13 +211,13 @@ def test_two_applications_offer_a_choice(tmp_path: Path) -> None:
     ],
 )
 def test_read_failures_tell_the_customer(
-    tmp_path: Path, code: str, message: str, state: State
+    tmp_path: Path, code: str, message: str, state: CardState | State
 ) -> None:
     rig = Rig(tmp_path)
     rig.journey.start()
     rig.send(CardInserted("card", "3B00"))
     rig.send(CardReadFailed(rig.reader.reads[-1][0], code))
-    assert rig.journey.state is state and rig.journey.screen().message == message
+    assert rig.journey.step is state and rig.journey.screen().message == message
 
 
 def test_statement_is_fetched_and_printed_on_several_pages(tmp_path: Path) -> None:
@@ -243,7 +243,7 @@ def test_statement_is_fetched_and_printed_on_several_pages(tmp_path: Path) -> No
     job_id, document = rig.printer.jobs[0]
     assert document.kind == "statement" and CARD.pan not in repr(document)
     rig.send(PrintFinished(job_id, PrintResult(printed=True, status=PaperStatus.READY)))
-    assert rig.journey.state is State.TAKE_CARD
+    assert rig.journey.card.state is CardState.TAKE_CARD
     assert rig.journey.screen().message == "Your statement has been printed. Please take it"
 
 
@@ -275,7 +275,7 @@ def test_balance_receipt_prints_masked_pan_after_the_card_is_returned(tmp_path: 
     assert [(c.key, c.label) for c in rig.journey.screen().choices] == [("1", "Print a receipt")]
     rig.send(KeyPressed(Key.D1))
     # the card is out before the job exists: the receipt never keeps the card
-    assert rig.journey.state is State.TAKE_CARD and rig.reader.ejects == 1
+    assert rig.journey.card.state is CardState.TAKE_CARD and rig.reader.ejects == 1
     kinds = [r.kind for r in rig.ledger.records()]
     assert kinds[-2:] == ["card_ejected", "balance_receipt_requested"]
     job_id, document = rig.printer.jobs[0]

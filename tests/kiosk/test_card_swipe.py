@@ -10,7 +10,8 @@ import pytest
 
 from drivers.card_reader.base import CardInserted
 from kiosk.events import Key, KeyPressed
-from kiosk.journeys.balance_states import State
+from kiosk.journeys.card_journey import State
+from kiosk.journeys.parts.card_session import CardState
 from kiosk.speech.script import screen_script
 from tests.kiosk.card_fakes import swiped
 from tests.kiosk.test_balance_journey import Rig
@@ -34,13 +35,15 @@ def test_the_insert_screen_offers_the_swipe_only_when_the_head_is_there(tmp_path
     chip_only.journey.start()
     assert "swiped" not in chip_only.journey.screen().body[0]
     chip_only.send(swiped("stripe_only"))
-    assert chip_only.journey.state is State.INSERT_CARD  # a swipe it did not offer is ignored
+    assert (
+        chip_only.journey.card.state is CardState.INSERT_CARD
+    )  # a swipe it did not offer is ignored
 
 
 def test_a_stripe_only_card_gets_its_balance_and_nothing_is_ejected(tmp_path: Path) -> None:
     rig = hybrid(tmp_path)
     rig.send(swiped("stripe_only"))
-    assert rig.journey.state is State.ENTER_PIN and rig.reader.reads == []
+    assert rig.journey.card.state is CardState.ENTER_PIN and rig.reader.reads == []
     rig.type_pin("1234")
     rig.authorize(
         approved=True,
@@ -70,16 +73,16 @@ def test_a_chip_card_swiped_is_told_to_use_the_chip_and_can_then_be_inserted(
     rig = hybrid(tmp_path)
     rig.journey.lang = lang
     rig.send(swiped("chip_card"))
-    assert rig.journey.state is State.INSERT_CARD
+    assert rig.journey.card.state is CardState.INSERT_CARD
     screen = rig.journey.screen()
     expected = rig.journey.catalog.text(lang, "card_error_use_chip")
     spoken = [u.shows for u in screen_script(screen, rig.journey.catalog)]
     assert screen.message == expected and expected in spoken
     rig.clock.advance(40)  # the refusal gave the customer the full time again
     rig.journey.tick()
-    assert rig.journey.state is State.INSERT_CARD
+    assert rig.journey.card.state is CardState.INSERT_CARD
     rig.send(CardInserted("card", "3B00"))
-    assert rig.journey.state is State.READING
+    assert rig.journey.card.state is CardState.READING
     refused = [r for r in rig.ledger.records() if r.kind == "card_swipe_refused"]
     assert refused[0].data == {"code": "CARD_USE_CHIP"}
 
@@ -87,10 +90,10 @@ def test_a_chip_card_swiped_is_told_to_use_the_chip_and_can_then_be_inserted(
 def test_a_misread_stripe_asks_for_another_swipe(tmp_path: Path) -> None:
     rig = hybrid(tmp_path)
     rig.send(swiped("bad_lrc"))
-    assert rig.journey.state is State.INSERT_CARD
+    assert rig.journey.card.state is CardState.INSERT_CARD
     assert rig.journey.screen().message.startswith("The stripe could not be read")
     rig.send(swiped("stripe_only"))
-    assert rig.journey.state is State.ENTER_PIN
+    assert rig.journey.card.state is CardState.ENTER_PIN
 
 
 def test_an_issuer_retain_order_on_a_swiped_card_is_journaled_not_captured(
@@ -100,7 +103,7 @@ def test_an_issuer_retain_order_on_a_swiped_card_is_journaled_not_captured(
     rig.send(swiped("stripe_only"))
     rig.type_pin("9999")
     rig.authorize(approved=False, tries_left=0, retain_card=True, reason="PIN_TRIES_EXCEEDED")
-    assert rig.journey.state is State.SWIPE_DONE
+    assert rig.journey.card.state is CardState.SWIPE_DONE
     assert rig.journey.screen().message.startswith("Your bank declined")
     assert rig.cards.retained_count == 0 and rig.reader.ejects == 0
     retained = [r for r in rig.ledger.records() if r.kind == "card_retained"]
@@ -114,7 +117,7 @@ def test_the_outcome_screen_of_a_swiped_card_times_out(tmp_path: Path) -> None:
     rig.send(swiped("stripe_only"))
     rig.type_pin("1234")
     rig.authorize(approved=False, tries_left=3, retain_card=False, reason="DECLINED")
-    assert rig.journey.state is State.SWIPE_DONE
+    assert rig.journey.card.state is CardState.SWIPE_DONE
     rig.clock.advance(rig.journey.timeouts.result + 1)
     rig.journey.tick()
     assert rig.journey.state is State.DONE
