@@ -151,7 +151,13 @@ _SCHEMAS: dict[str, Any] = {
         "HOLD_NOT_OWN (a card_payment capturing another kiosk's hold), HOLD_MISMATCH (a "
         "capture of another amount than held), ORIGINAL_NOT_OWN (a reversal naming another "
         "kiosk's hold or transaction; a reversal must name details.original_txn_id, and one "
-        "naming an authorization the core never saw is accepted as a no-op)",
+        "naming an authorization the core never saw is accepted as a no-op). A bill_payment "
+        "or card_payment naming details.bill_id must fit the bill and its biller: "
+        "AMOUNT_NOT_ALLOWED (0.00, over max_amount, a partial under min_amount), "
+        "PARTIAL_NOT_ALLOWED (less than due, biller without partial_allowed), "
+        "PARTIAL_NOT_DECLARED (less than due without details.partial: true), "
+        "PREPAYMENT_MISMATCH (more than due unless amount - details.prepayment = amount_due), "
+        "BILL_MISMATCH (details.biller/account/amount_due not the bill's)",
         "properties": {"code": {"type": "string"}, "message": {"type": "string"}},
     },
 }

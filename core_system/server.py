@@ -7,7 +7,9 @@ Reply shapes the contract leaves open (documented in the project's OpenAPI too):
                              MAX_BATCH items; per-item codes: VALIDATION_FAILED, MONEY_INVALID,
                              KIOSK_MISMATCH, PAN_NOT_MASKED, UNKNOWN_BILL, BILL_MISMATCH,
                              IDEMPOTENCY_CONFLICT, HOLD_NOT_OWN, HOLD_MISMATCH,
-                             ORIGINAL_NOT_OWN (a kiosk captures and reverses only its own)
+                             ORIGINAL_NOT_OWN (a kiosk captures and reverses only its own),
+                             AMOUNT_NOT_ALLOWED, PARTIAL_NOT_ALLOWED, PARTIAL_NOT_DECLARED,
+                             PREPAYMENT_MISMATCH (the amount must fit the bill: validation.py)
   GET  /v1/reconciliation -> {kiosk_id, date, count, types: {type: {count, totals: [money]}}}
   POST /v1/telemetry      -> 202 {"status": "accepted"}
 HTTP/1.0 (one request per connection) so stop() really makes the core unreachable.

@@ -33,7 +33,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
 from core_system.seed import DEMO_ACCOUNTS, DEMO_BILLERS
-from core_system.validation import ValidationError, ValidTxn
+from core_system.validation import ValidationError, ValidTxn, check_bill_amount
 from kiosk.money.amount import Money
 from kiosk.money.billing import Bill, Biller
 
@@ -270,9 +270,11 @@ class Store:
             return TxnResult(txn.txn_id, "accepted", row.core_ref)
 
     def _apply_bill_payment(self, s: Session, txn: ValidTxn) -> None:
-        """A bill_payment (or card_payment) naming `details.bill_id` pays that bill. A bill paid by
-        another transaction still accepts the payment (the money moved at the kiosk; the
-        back office credits it), so only unknown or mismatching bills are rejected."""
+        """A bill_payment (or card_payment) naming `details.bill_id` pays that bill with an
+        amount its biller allows (validation.check_bill_amount); a declared partial payment
+        leaves it open. A bill paid by another transaction still accepts a payment that fits it
+        (the money moved at the kiosk, maybe offline; the back office credits it), so only
+        unknown or mismatching bills and amounts are rejected."""
         if txn.type not in ("bill_payment", "card_payment") or "bill_id" not in txn.details:
             return
         bill_id = txn.details["bill_id"]
@@ -284,7 +286,12 @@ class Store:
                 raise ValidationError("BILL_MISMATCH", f"details.{key} does not match the bill")
         if txn.amount.currency != bill.currency:
             raise ValidationError("MONEY_INVALID", "currency differs from the bill's")
-        if bill.status == "open":
+        biller = s.get(BillerRow, bill.biller)
+        if biller is None:  # a foreign key makes this impossible; say so rather than crash
+            raise ValidationError("UNKNOWN_BILL", f"bill {bill_id!r} has no biller")
+        due = Money.parse(bill.amount_due, bill.currency)
+        settles = check_bill_amount(txn.amount, txn.details, due, _biller(biller))
+        if settles and bill.status == "open":
             bill.status = "paid"
             bill.paid_by_txn = txn.txn_id
 

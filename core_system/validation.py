@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from kiosk.money.amount import Money, MoneyError
+from kiosk.money.billing import Biller
 
 TXN_TYPE = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
 _AMOUNT = re.compile(r"^[0-9]{1,12}(\.[0-9]{1,4})?$")
@@ -91,6 +92,51 @@ def validate_transaction(raw: Any, kiosk_id: str) -> ValidTxn:
         details=details,
         content_hash=content_hash(canonical),
     )
+
+
+def check_bill_amount(amount: Money, details: dict[str, Any], due: Money, biller: Biller) -> bool:
+    """Whether this payment settles the bill (True) or pays part of it (False); raises
+    ValidationError when the biller does not allow the amount (CORE_API.md).
+
+    Allowed: the amount due; amount due + `details.prepayment` (the kiosk gives no change: the
+    excess is credited to the account, and must be declared so a wrong amount is not mistaken
+    for one); a partial amount declared with `details.partial: true` where the biller takes
+    partial payments, at least the biller's minimum. Never 0.00, never over the biller's
+    maximum. `details.amount_due`, when sent, must be the bill's own."""
+    if "amount_due" in details and _money(details["amount_due"], "amount_due") != due:
+        raise ValidationError("BILL_MISMATCH", "details.amount_due is not the bill's amount due")
+    if amount.amount <= 0:
+        raise ValidationError("AMOUNT_NOT_ALLOWED", "a bill payment must be more than zero")
+    if amount > biller.max_amount:
+        raise ValidationError("AMOUNT_NOT_ALLOWED", "over the biller's maximum payment")
+    prepayment = Money.zero(due.currency)
+    if "prepayment" in details:
+        prepayment = _money(details["prepayment"], "prepayment")
+    if not prepayment.is_zero():
+        if amount - prepayment != due:
+            raise ValidationError(
+                "PREPAYMENT_MISMATCH", "amount minus details.prepayment must be the amount due"
+            )
+        return True
+    if amount == due:
+        return True
+    if amount > due:
+        raise ValidationError(
+            "PREPAYMENT_MISMATCH", "more than the amount due without details.prepayment"
+        )
+    if not biller.partial_allowed:
+        raise ValidationError("PARTIAL_NOT_ALLOWED", "this biller takes only the amount due")
+    if details.get("partial") is not True:
+        raise ValidationError("PARTIAL_NOT_DECLARED", "less than due without details.partial")
+    if amount < biller.min_amount:
+        raise ValidationError("AMOUNT_NOT_ALLOWED", "under the biller's minimum payment")
+    return False
+
+
+def _money(value: Any, name: str) -> Money:
+    if not isinstance(value, dict):
+        raise ValidationError("MONEY_INVALID", f"details.{name} must be a money object")
+    return parse_amount(value.get("amount"), value.get("currency"))
 
 
 def content_hash(canonical: dict[str, Any]) -> str:
