@@ -251,7 +251,9 @@ _DOCUMENT: dict[str, Any] = {
         "/v1/invoices/{reference}": {
             "get": {
                 "operationId": "invoice",
-                "description": "Data to reprint a receipt, by its reference <kiosk_id>-<seq>.",
+                "description": "Data to reprint a receipt, by its reference <kiosk_id>-<seq>. "
+                "Only the kiosk that made it may read it: any other kiosk gets the same 404 "
+                "UNKNOWN_INVOICE as for a reference that does not exist.",
                 "parameters": [
                     {
                         "name": "reference",
@@ -273,7 +275,7 @@ _DOCUMENT: dict[str, Any] = {
                         "the transaction as the kiosk sent it, with its core reference",
                     ),
                     "400": _error("VALIDATION_FAILED: not a <kiosk_id>-<seq> reference"),
-                    "404": _error("UNKNOWN_INVOICE"),
+                    "404": _error("UNKNOWN_INVOICE: none, or another kiosk's (not revealed)"),
                     **_AUTH_ERRORS,
                 },
             }

@@ -144,7 +144,7 @@ class CoreServer:
             return self._transactions(kiosk_id, read_body())
         if url.path.startswith("/v1/invoices/"):  # receipt reprints: "<kiosk_id>-<seq>"
             _allow(method, "GET")
-            return self._invoice(url.path.removeprefix("/v1/invoices/"))
+            return self._invoice(kiosk_id, url.path.removeprefix("/v1/invoices/"))
         if url.path == "/v1/reconciliation":
             _allow(method, "GET")
             return self._reconciliation(kiosk_id, params)
@@ -188,14 +188,17 @@ class CoreServer:
             raise ApiError(401, "UNAUTHORIZED", "unknown kiosk or wrong credential")
         return kiosk_id
 
-    def _invoice(self, reference: str) -> Reply:
-        """Any kiosk of the fleet may reprint any receipt: customers use the nearest kiosk."""
+    def _invoice(self, kiosk_id: str, reference: str) -> Reply:
+        """An invoice belongs to the kiosk that made it (CORE_API.md). Another kiosk's reference
+        gets the very reply of one that does not exist, so invoices can be neither read nor
+        enumerated (`<kiosk>-<seq>` references are easy to guess)."""
         match = _RECEIPT_REF.match(reference)
         if match is None:
             raise ApiError(400, "VALIDATION_FAILED", "reference must be <kiosk_id>-<seq>")
-        invoice = self._store.invoice(match.group(1), int(match.group(2)))
+        owner, seq = match.group(1), int(match.group(2))
+        invoice = self._store.invoice(owner, seq) if owner == kiosk_id else None
         if invoice is None:
-            raise ApiError(404, "UNKNOWN_INVOICE", f"no transaction with reference {reference}")
+            raise ApiError(404, "UNKNOWN_INVOICE", "no invoice of this kiosk with that reference")
         return 200, {"invoice": invoice}
 
     def _bills(self, params: dict[str, str]) -> Reply:
