@@ -1,271 +1,438 @@
-"""Cash bill payment, from the attract screen back to it, as an explicit state machine.
+"""Paying a utility bill, from the attract screen back to it, as a list of steps and outcomes.
 
-Every event (key, device, network, printer, sync) enters through `handle`; time enters only
-through `tick` and the injected clock. Money steps are journaled through the Ledger before the
-device is told to act, and any cash inserted is accounted for on every path out: paid, or
-credited to the account with a printed credit slip.
+    language -> biller -> account (KeypadEntry) -> bill looked up (BillLookupStep) -> bill shown
+      -> [printer warning: no paper receipt possible, said before any money]
+      -> cash (Tender):  paid -> receipt (ReceiptStep) -> sync wait -> thank you
+                         left early with cash in -> credited + credit slip -> credited
+      -> card (CardSession, bill_payment_card.py): approved -> booked -> card back -> receipt
+                         not approved -> back to the bill, told why
+
+Events enter through `handle`, time only through `tick` and the injected clock. Money is booked
+(journal + outbox in one transaction, bill_payment_books.py) before the next device action, and
+inserted cash is accounted for on every path out.
 """
 
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Callable
-from zoneinfo import ZoneInfo
+from typing import Any
 
 from drivers.cash.base import AcceptorStateChanged, NoteCredited, NoteInEscrow, NoteReturned
 from drivers.coin.base import CoinCredited
+from drivers.printer.document import Document
 from kiosk.card.handling import CardHandler
-from kiosk.clock import Clock
 from kiosk.events import CustomerTouched, Key, KeyPressed
-from kiosk.i18n import Catalog
-from kiosk.journeys.bill_payment_card import CardPaySteps
+from kiosk.journeys import bill_payment_books as books
+from kiosk.journeys import bill_payment_receipts as receipts
+from kiosk.journeys.bill_payment_card import BillCardPay, CardPay, CardWiring
 from kiosk.journeys.bill_payment_card_ports import PaymentCorePort
-from kiosk.journeys.bill_payment_cash import CashSteps
-from kiosk.journeys.bill_payment_coins import CoinSteps
-from kiosk.journeys.bill_payment_keys import KeySteps
-from kiosk.journeys.bill_payment_lookup import LookupSteps
-from kiosk.journeys.bill_payment_pay import PaymentSteps
+from kiosk.journeys.bill_payment_lookup import BillFound, BillLookupStep, LookupRefused
 from kiosk.journeys.bill_payment_screens import build_screen
+from kiosk.journeys.bill_payment_setup import JourneySetup, account_spec, payer_lines, tender_spec
 from kiosk.journeys.bill_payment_states import (
-    CARD_STATES,
-    CUSTOMER_STATES,
+    CUSTOMER_STEPS,
     MAX_CHOICES,
+    TENDER_STATE_VIEW,
     TRANSITIONS,
     State,
+    Step,
 )
 from kiosk.journeys.card_ports import CardPort, PinPort
-from kiosk.journeys.ports import (
-    BillLookup,
-    BillLookupFailed,
-    BillsFetched,
-    CashPort,
-    PrintFinished,
-    PrintPort,
-    SyncPort,
-)
+from kiosk.journeys.parts.base import Part, PartContext
+from kiosk.journeys.parts.keypad_entry import Entered, EntryCancelled, KeypadEntry
+from kiosk.journeys.parts.receipt_step import ReceiptDone, ReceiptStep
+from kiosk.journeys.parts.steps import StepRunner
+from kiosk.journeys.parts.tender import Tender, TenderDone
 from kiosk.journeys.screen_model import ScreenModel
 from kiosk.journeys.session import CustomerSession
+from kiosk.money import offline_policy
 from kiosk.money.amount import Money
 from kiosk.money.billing import Biller
-from kiosk.money.ledger import Ledger
-from kiosk.runtime.config import TimeoutConfig
 from offline_queue.events import TransactionAccepted, TransactionDead
 
 log = logging.getLogger(__name__)
+CASH_EVENTS = (NoteInEscrow, NoteCredited, NoteReturned, AcceptorStateChanged, CoinCredited)
+MENU_STEPS = (Step.LANGUAGE, Step.CHOOSE_BILLER)
 
 
-class TransitionError(RuntimeError):
-    """A programming error: the code tried a move the transition table forbids."""
+class BillPaymentJourney:
+    takes_cash = True
 
-
-class BillPaymentJourney(KeySteps, LookupSteps, CashSteps, CoinSteps, PaymentSteps, CardPaySteps):
     def __init__(
         self,
         *,
-        kiosk_id: str,
-        currency: str,
-        default_language: str,
-        catalog: Catalog,
-        clock: Clock,
-        timeouts: TimeoutConfig,
-        ledger: Ledger,
-        lookup: BillLookup,
-        cash: CashPort,
-        printer: PrintPort,
-        sync: SyncPort,
-        timezone: str = "Asia/Shanghai",
-        online: Callable[[], bool] | None = None,
-        overpay_consent: bool = False,
         card_reader: CardPort | None = None,
         pinpad: PinPort | None = None,
         card_core: PaymentCorePort | None = None,
         card_handler: CardHandler | Callable[[], CardHandler | None] | None = None,
+        **setup: Any,
     ) -> None:
-        self.kiosk_id = kiosk_id
-        self.timezone = ZoneInfo(timezone)
-        self.currency = currency
-        self.default_language = default_language
-        self.catalog = catalog
-        self.clock = clock
-        self.timeouts = timeouts
-        self._ledger = ledger
-        self._lookup = lookup
-        self._cash = cash
-        self._printer = printer
-        self._sync = sync
-        self._online = online or (lambda: True)
-        # False: the insert screen states up front that any excess becomes prepayment (no
-        # change is given); True: each overpaying note is also held until the customer agrees.
-        self.overpay_consent = overpay_consent
-        self.escrow_offer: tuple[Money, Money | None] | None = None  # note, prepayment
-        self._offline_session = ""  # the session paying a cached bill offline (offline_policy)
-        self.state = State.ATTRACT
-        self.session = CustomerSession(default_language, currency)
-        self._deadline: float | None = None
-        self._timeout_s = 0.0
+        """`setup`: the ports and settings of JourneySetup; the card ports all or none."""
+        self.setup = s = JourneySetup(**setup)
+        self.kiosk_id, self.currency, self.catalog = s.kiosk_id, s.currency, s.catalog
+        self.clock, self.timeouts, self.default_language = s.clock, s.timeouts, s.default_language
+        self.overpay_consent = s.overpay_consent
         self.timeout_factor = 1.0  # set by voice mode (config voice.timeout_factor)
-        self._init_card(card_reader, pinpad, card_core, card_handler)  # all None: cash only
+        self.session = CustomerSession(s.default_language, s.currency)
+        self.steps = StepRunner(
+            name="bill payment",
+            clock=s.clock,
+            initial=Step.ATTRACT,
+            transitions=TRANSITIONS,
+            customer_steps=CUSTOMER_STEPS,
+            factor=lambda: self.timeout_factor,
+        )
+        self.ctx = PartContext(
+            s.catalog,
+            s.clock,
+            s.timeouts,
+            self._journal,
+            lambda: self.session.lang,
+            lambda: self.timeout_factor,
+        )
+        self._offline_session = ""  # the session paying a cached bill offline (offline_policy)
+        self.card: BillCardPay | None = None
+        if card_reader is not None and pinpad is not None and card_core is not None:
+            self.card = BillCardPay(self, CardWiring(card_reader, pinpad, card_core, card_handler))
 
-    # ----------------------------------------------------------------- queries
+    # -- where the customer is ---------------------------------------------------------------
+
+    @property
+    def step(self) -> Step:
+        return self.steps.step
+
+    @property
+    def part(self) -> Part | None:
+        return self.steps.part
+
+    @property
+    def state(self) -> State:
+        """The screen the customer is on, a part's included."""
+        part = self.part
+        if isinstance(part, Tender):
+            return TENDER_STATE_VIEW[part.state.value]
+        if isinstance(part, ReceiptStep):
+            return State(part.screen_id)
+        if self.step is Step.CARD and self.card is not None:
+            return self.card.state
+        return State.ENTER_ACCOUNT if self.step is Step.ACCOUNT else State(self.step.value)
+
+    @property
+    def tender(self) -> Tender | None:
+        return self.part if isinstance(self.part, Tender) else None
 
     def screen(self) -> ScreenModel:
         return build_screen(self)
 
     def billers(self) -> tuple[Biller, ...]:
-        return self._lookup.billers()[:MAX_CHOICES]
+        return self.setup.lookup.billers()[:MAX_CHOICES]
 
-    def note_values(self) -> tuple[Money, ...]:
-        return tuple(Money.from_minor(v, self.currency) for v in self._cash.denominations_minor())
+    def available(self) -> bool:
+        return bool(self.setup.lookup.billers())
 
-    # ----------------------------------------------------------------- plumbing
-
-    def _go(self, target: State, timeout: float | None = None) -> None:
-        if target not in TRANSITIONS[self.state]:
-            raise TransitionError(f"{self.state.value} -> {target.value} is not allowed")
-        log.info("journey %s -> %s", self.state.value, target.value)
-        self.state = target
-        self._arm(timeout)
-
-    def _arm(self, timeout: float | None) -> None:
-        self._timeout_s = timeout or 0.0
-        if timeout is not None and self.state in CUSTOMER_STATES:
-            timeout *= self.timeout_factor  # voice-mode customers get longer to act
-        self._deadline = None if timeout is None else self.clock.monotonic() + timeout
-
-    def seconds_left(self) -> float | None:
-        if self._deadline is None:
-            return None
-        return max(0.0, self._deadline - self.clock.monotonic())
+    @property
+    def done(self) -> bool:
+        return self.step is Step.ATTRACT
 
     @property
     def offline(self) -> bool:
         """This customer pays a cached bill while the core is away (decided at look-up)."""
         return bool(self._offline_session) and self._offline_session == self.session.session_id
 
+    @property
+    def card_pay(self) -> CardPay | None:
+        return self.card.pay if self.card is not None else None
+
+    def paid_total(self) -> Money:
+        """What this customer paid: the card amount, or the cash inserted."""
+        pay = self.card_pay
+        if pay is not None and pay.approved and pay.session_id == self.session.session_id:
+            return pay.amount
+        assert self.session.cash is not None
+        return self.session.cash.total
+
+    def seconds_left(self) -> float | None:
+        return self.steps.seconds_left()
+
+    # -- plumbing ------------------------------------------------------------------------------
+
+    def go(self, target: Step, timeout: float | None = None, part: Part | None = None) -> None:
+        self.steps.go(target, timeout, part)
+
     def _journal(self, kind: str, **data: object) -> None:
-        self._ledger.record(self.session.session_id, kind, data, txn_id=self.session.txn_id or None)
+        s = self.session
+        self.setup.ledger.record(s.session_id, kind, data, txn_id=s.txn_id or None)
 
-    def _notice(self, message_id: str, then: State) -> None:
-        self.session.message_id = message_id
-        self.session.notice_next = then
-        self._go(State.NOTICE, self.timeouts.result)
+    def notice(self, message_id: str, then: Step) -> None:
+        self.session.message_id, self.session.notice_next = message_id, then
+        self.go(Step.NOTICE, self.timeouts.result)
 
-    def _to_attract(self) -> None:
-        self._go(State.ATTRACT)
+    def to_attract(self) -> None:
+        self.go(Step.ATTRACT)
         self.session = CustomerSession(self.default_language, self.currency)
-        self.escrow_offer = None
-
-    def _leave_notice(self) -> None:
-        target = self.session.notice_next
-        self.session.message_id = ""
-        if target is State.ATTRACT or not isinstance(target, State):
-            self._to_attract()
-        else:
-            self._go(target, self._timeout_for(target))
-
-    def _timeout_for(self, state: State) -> float | None:
-        if state is State.ENTER_ACCOUNT:
-            return self.timeouts.input
-        if state in (State.CHOOSE_BILLER, State.LANGUAGE):
-            return self.timeouts.menu
-        return None
-
-    # ----------------------------------------------------------------- events
 
     def handle(self, event: object) -> None:
-        if self._on_card_event(event):
+        if self.card is not None and self.card.handle(event):
             return
-        match event:
-            case KeyPressed(key=key):
-                self._on_key(key)
-            case CustomerTouched():
-                if self.state is State.ATTRACT:
-                    self._start_session()
-            case NoteInEscrow():
-                self._on_escrow(event)
-            case NoteCredited():
-                self._on_credit(event)
-            case NoteReturned():
-                self._on_returned(event)
-            case AcceptorStateChanged():
-                self._on_acceptor_state(event)
-            case CoinCredited():
-                self._on_coin(event)
-            case BillsFetched() | BillLookupFailed():
-                self._on_lookup(event)
-            case PrintFinished():
-                self._on_printed(event)
-            case TransactionAccepted() | TransactionDead():
-                self._on_sync(event)
-            case _:
-                log.debug("journey ignores %r", event)
+        if isinstance(event, KeyPressed):
+            self._on_key(event.key)
+        elif isinstance(event, CustomerTouched) and self.step is Step.ATTRACT:
+            self._start_session()
+        elif isinstance(event, CASH_EVENTS):
+            tender = self.tender
+            if tender is None or not tender.handle(event):  # money outside a tender: flagged
+                books.book_stray_cash(self.setup, self.session, self.state.value, event)
+        elif isinstance(event, TransactionAccepted | TransactionDead):
+            self._on_sync(event)
+        elif self.part is not None:
+            self.part.handle(event)  # the look-up's answer, the printer's outcome
 
     def tick(self) -> None:
-        self._tick_card()
-        if self._deadline is not None and self.clock.monotonic() >= self._deadline:
-            self._deadline = None
-            self._on_timeout()
+        self.steps.tick(self._on_timeout)
 
     def abandon(self) -> None:
-        """The customer has gone (headphones out too long): end as inactivity would, safely.
-
-        Work already under way (printing, syncing) finishes on its own timers first.
-        """
-        if self.state in CUSTOMER_STATES or self.state is State.NOTICE:
-            self._deadline = None
+        """The customer has gone (headphones out too long): end as inactivity would, safely."""
+        if self.part is not None and self.part.waiting_for_customer:
+            self.part.on_timeout()
+        elif self.part is None and (self.step in CUSTOMER_STEPS or self.step is Step.NOTICE):
             self._on_timeout()
 
-    # ----------------------------------------------------------------- sessions
+    def _on_key(self, key: Key) -> None:
+        if self.step is Step.ATTRACT:
+            self._start_session()
+        elif key is Key.LANGUAGE and self.step is not Step.LANGUAGE:
+            self.session.lang = "en" if self.session.lang == "zh_CN" else "zh_CN"
+        elif self.part is not None:
+            self.part.handle(KeyPressed(key))
+        else:
+            self.steps.rearm()
+            if self.step is not Step.NOTICE:
+                self.session.message_id = ""  # a message lasts until the next key
+            self._KEYS.get(self.step, BillPaymentJourney._ignore)(self, key)
+
+    def _on_timeout(self) -> None:
+        if self.step is Step.SYNCING:
+            self.go(Step.THANK_YOU, self.timeouts.result)
+        elif self.step is Step.NOTICE:
+            self._key_notice(Key.ENTER)
+        elif self.step is not Step.ATTRACT:
+            self.to_attract()
+
+    # -- the steps, in order -------------------------------------------------------------------
 
     def _start_session(self) -> None:
         self.session = CustomerSession(self.default_language, self.currency)
-        self._printer.refresh_status()  # live, in the background: known before any money
-        self._go(State.LANGUAGE, self.timeouts.menu)
-
-    @property
-    def done(self) -> bool:
-        """Back at rest: the services menu may take the next customer."""
-        return self.state is State.ATTRACT
-
-    def available(self) -> bool:
-        return bool(self._lookup.billers())
+        self.setup.printer.refresh_status()  # live, in the background: known before any money
+        self.go(Step.LANGUAGE, self.timeouts.menu)
 
     def begin(self, lang: str) -> None:
         """Started from the services menu, language already chosen: straight to the billers."""
         self._start_session()
         self._key_language(Key.D1 if lang == "zh_CN" else Key.D2)
 
-    # ----------------------------------------------------------------- time
+    def _key_language(self, key: Key) -> None:
+        if key is Key.CANCEL:
+            self.to_attract()
+        elif key in (Key.D1, Key.D2):
+            self.session.lang = "zh_CN" if key is Key.D1 else "en"
+            if not self.setup.lookup.billers():
+                self.notice("billers_unavailable", Step.ATTRACT)
+            else:
+                self.go(Step.CHOOSE_BILLER, self.timeouts.menu)
 
-    def _on_timeout(self) -> None:
-        s = self.state
-        if s is State.INSERT_CASH or s is State.CONFIRM:
-            self._journal("customer_timeout", state=s.value)
-            self._settle("timeout")
-        elif s is State.SETTLING_CASH:
-            # The acceptor never confirmed the note in transit: close with what is certain and
-            # leave the unresolved note to recovery/technician reconciliation against the cashbox.
-            self._journal("note_unresolved", reason=self.session.settle_reason)
-            self._finish_settle()
-        elif s is State.FETCHING_BILL:
-            self._notice("core_unreachable", State.ATTRACT)
-        elif s in (State.PRINTING_RECEIPT, State.PRINTING_CREDIT_SLIP):
-            # No answer from the printer: part of the receipt may be out, so give a reprint code.
-            self.session.printed, self.session.receipt_incomplete = False, True
-            self._journal(
-                "receipt_not_printed",
-                status="timeout",
-                detail="no answer",
-                receipt=self.session.receipt_source,
-                incomplete=True,
-                reprint_code=self.session.reference,
+    def _key_biller(self, key: Key) -> None:
+        billers = self.billers()
+        if key is Key.CANCEL:
+            self.to_attract()
+        elif key.is_digit and 1 <= int(key.value) <= len(billers):
+            self.session.biller, self.session.account = billers[int(key.value) - 1], ""
+            self._enter_account()
+
+    def _enter_account(self) -> None:
+        s = self.session
+        assert s.biller is not None
+        entry = KeypadEntry(
+            self.ctx, account_spec(s.biller, lambda: s.lang), self._account_done, value=s.account
+        )
+        self.go(Step.ACCOUNT, part=entry)
+
+    def _account_done(self, outcome: object) -> None:
+        s = self.session
+        if isinstance(outcome, Entered):
+            assert s.biller is not None
+            s.account = outcome.value
+            step = BillLookupStep(
+                self.ctx,
+                lookup=self.setup.lookup,
+                biller=s.biller,
+                account=s.account,
+                on_done=self._looked_up,
             )
-            self._after_print()
-        elif s is State.SYNCING:
-            self._go(State.THANK_YOU, self.timeouts.result)
-        elif s is State.NOTICE:
-            self._leave_notice()
-        elif s in CARD_STATES:
-            self._card_timeout()
-        elif s is not State.ATTRACT:
-            self._to_attract()
+            self.go(Step.FETCHING_BILL, part=step)
+            step.start()
+        elif isinstance(outcome, EntryCancelled):
+            self.go(Step.CHOOSE_BILLER, self.timeouts.menu)
+        else:
+            self.to_attract()
+
+    def _looked_up(self, outcome: object) -> None:
+        if isinstance(outcome, BillFound):
+            self.session.bill = outcome.bill
+            if outcome.offline:
+                self._offline_session = self.session.session_id
+            self.go(Step.BILL_DETAILS, self.timeouts.input)
+            if self.offline:
+                self.session.message_id = "offline_payment_notice"  # told before any money
+        elif isinstance(outcome, LookupRefused):
+            self.notice(outcome.message_id, Step.ACCOUNT if outcome.retry_account else Step.ATTRACT)
+        else:
+            self.to_attract()
+
+    def back_to_bill(self, message_id: str) -> None:
+        """Nothing was charged: the customer may pay with cash or try another card."""
+        self.session.txn_id = ""
+        self.go(Step.BILL_DETAILS, self.timeouts.input)
+        self.session.message_id = message_id
+
+    def _key_bill(self, key: Key) -> None:
+        if key is Key.CANCEL:
+            self.to_attract()
+        elif key is Key.D2 and self.card is not None:
+            self.card.choose()
+        elif key in (Key.ENTER, Key.D1) and not self.setup.cash.available():
+            self.notice("cash_unavailable", Step.ATTRACT)
+        elif key in (Key.ENTER, Key.D1) and not self.printer_warned():
+            self._open_cash()
+
+    def printer_warned(self) -> bool:
+        """No paper receipt possible: said (and journaled) before any money is taken."""
+        status = self.setup.printer.last_status()
+        if not self.session.paper_receipt or status.can_print:
+            return False
+        self.session.paper_receipt = False
+        self._journal("printer_unavailable_offered_onscreen", status=status.value)
+        self.go(Step.PRINTER_WARNING, self.timeouts.input)
+        return True
+
+    def _key_printer_warning(self, key: Key) -> None:
+        if key is Key.CANCEL:
+            self.to_attract()
+        elif key in (Key.ENTER, Key.D1) and self.card is not None and self.card.chosen:
+            self.card.open()
+        elif key in (Key.ENTER, Key.D1):
+            self._open_cash()
+
+    def _open_cash(self) -> None:
+        s = self.session
+        assert s.bill is not None and s.biller is not None
+        s.txn_id = str(uuid.uuid4())
+        spec = tender_spec(
+            s.biller,
+            s.bill.amount_due,
+            overpay_consent=self.overpay_consent,
+            online=self.cash_online,
+            lines=lambda: payer_lines(self.ctx, s),
+        )
+        tender = Tender(
+            self.ctx, spec, cash=self.setup.cash, currency=self.currency, on_done=self._cash_done
+        )
+        s.cash = tender.tally
+        self.go(Step.CASH, part=tender)
+        tender.start(
+            biller=s.biller.code,
+            account=s.account,
+            bill_id=s.bill.bill_id,
+            amount_due=s.bill.amount_due.wire(),
+            currency=self.currency,
+        )
+
+    def cash_online(self) -> bool:
+        return self.setup.online() and not self.offline
+
+    def _cash_done(self, outcome: object) -> None:
+        assert isinstance(outcome, TenderDone)
+        s, ledger, ctx = self.session, self.setup.ledger, self.setup.doc_context(self.session.lang)
+        if outcome.complete:
+            self._booked(books.commit_cash_payment(ledger, s, offline=self.offline))
+            document = receipts.cash_receipt(ctx, s)
+            if self.offline:
+                t = self.ctx.text
+                banner, note = t("offline_receipt_banner"), t("offline_receipt_note")
+                document = offline_policy.provisional(document, banner, note)
+            self.print_receipt(document, "printing_receipt")
+        elif not outcome.total.is_zero():
+            s.settle_reason = outcome.reason
+            self._booked(books.credit_cash(ledger, s, outcome.reason))
+            self.print_receipt(receipts.credit_slip(ctx, s), "printing_credit_slip")
+        elif outcome.reason == "device_fault":
+            self.notice("cash_unavailable", Step.ATTRACT)
+        else:
+            self.to_attract()
+
+    def _booked(self, seq: int) -> None:
+        self.session.reference = f"{self.kiosk_id}-{seq:06d}"
+        self.setup.sync.wake()
+
+    def print_receipt(self, document: Document, screen_id: str) -> None:
+        step = ReceiptStep(
+            self.ctx,
+            printer=self.setup.printer,
+            document=document,
+            screen_id=screen_id,
+            on_done=self._printed,
+            paper=self.session.paper_receipt,
+        )
+        self.go(Step.RECEIPT, part=step)
+        step.start()
+
+    def _printed(self, outcome: object) -> None:
+        assert isinstance(outcome, ReceiptDone) and isinstance(self.part, ReceiptStep)
+        self.session.receipt, self.session.printed = outcome, outcome.printed
+        if self.part.screen_id == "printing_credit_slip":
+            self.go(Step.CREDITED, self.timeouts.result)
+        elif self.session.synced:
+            self.go(Step.THANK_YOU, self.timeouts.result)
+        else:
+            self.go(Step.SYNCING, self.timeouts.sync_wait)
+
+    def _on_sync(self, event: TransactionAccepted | TransactionDead) -> None:
+        s = self.session
+        if not s.txn_id or event.txn_id != s.txn_id:
+            return
+        if isinstance(event, TransactionAccepted):
+            s.synced, s.core_ref = True, event.core_ref
+        else:
+            s.sync_failed = True
+            self._journal("core_rejected", code=event.code)
+        if self.step is Step.SYNCING:
+            self.go(Step.THANK_YOU, self.timeouts.result)
+
+    def _key_result(self, key: Key) -> None:
+        if key in (Key.ENTER, Key.CANCEL):
+            self.to_attract()
+
+    def _key_notice(self, key: Key) -> None:
+        if key not in (Key.ENTER, Key.CANCEL):
+            return
+        target, self.session.message_id = self.session.notice_next, ""
+        if target is Step.ACCOUNT:
+            self._enter_account()
+        elif isinstance(target, Step) and target is not Step.ATTRACT:
+            self.go(target, self.timeouts.menu if target in MENU_STEPS else None)
+        else:
+            self.to_attract()
+
+    def _ignore(self, key: Key) -> None:
+        """A key that means nothing here (it was still activity: the countdown restarted)."""
+
+    _KEYS: dict[Step, Callable[[BillPaymentJourney, Key], None]] = {
+        Step.LANGUAGE: _key_language,
+        Step.CHOOSE_BILLER: _key_biller,
+        Step.BILL_DETAILS: _key_bill,
+        Step.PRINTER_WARNING: _key_printer_warning,
+        Step.THANK_YOU: _key_result,
+        Step.CREDITED: _key_result,
+        Step.NOTICE: _key_notice,
+    }

@@ -10,7 +10,6 @@ for one authorization.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
 from typing import Protocol
 
 from drivers.card_reader.emv.card_data import CardData
@@ -42,24 +41,3 @@ class PaymentCorePort(Protocol):
         """Online authorization, purpose "payment"; answers AuthorizeDone or CoreRequestFailed
         (kiosk.journeys.card_ports) with the same request id."""
         ...
-
-
-@dataclass
-class CardPayment:
-    """The card part of one customer's bill payment (lives as long as that customer session)."""
-
-    session_id: str
-    amount: Money
-    request_id: str = ""
-    card: CardData | None = field(default=None, repr=False)
-    card_present: bool = False
-    swiped: bool = False  # read from the stripe head: the customer holds the card throughout
-    app_aids: tuple[str, ...] = ()
-    app_labels: tuple[str, ...] = ()
-    pin_digits: int = 0
-    auth_code: str = ""
-    approved: bool = False
-    message_id: str = ""  # shown on the card screens (wrong PIN, digit entered)
-    tries_left: int | None = None
-    after_take: str = ""  # "print" (paid) or "bill" (back to the bill, pay another way)
-    after_message: str = ""  # the explanation shown on the bill screen afterwards

@@ -9,48 +9,100 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from typing import Protocol
 
-from kiosk.journeys import bill_payment_card_screens as card_screens
-from kiosk.journeys.bill_payment_states import CUSTOMER_STATES, MAX_ACCOUNT_DIGITS, State
-from kiosk.journeys.screen_model import AmountLine, Choice, InputField, ScreenModel, Tone
+from kiosk.i18n import Catalog
+from kiosk.journeys.bill_payment_states import CUSTOMER_STEPS, Step
+from kiosk.journeys.parts.base import Part, PartContext
+from kiosk.journeys.parts.receipt_step import ReceiptDone
+from kiosk.journeys.screen_model import AmountLine, Choice, ScreenModel, Tone
+from kiosk.journeys.session import CustomerSession
 from kiosk.money.amount import Money
+from kiosk.money.billing import Biller
+from kiosk.runtime.config import TimeoutConfig
 
-if TYPE_CHECKING:
-    from kiosk.journeys.bill_payment import BillPaymentJourney
+
+class BillPaymentJourney(Protocol):
+    """The journey as its screens read it (a Protocol: the screens never import the journey)."""
+
+    session: CustomerSession
+    step: Step
+    part: Part | None
+    catalog: Catalog
+    ctx: PartContext
+    timeouts: TimeoutConfig
+    default_language: str
+
+    @property
+    def card(self) -> CardOffer | None: ...
+
+    def billers(self) -> tuple[Biller, ...]: ...
+
+    def seconds_left(self) -> float | None: ...
+
+    def paid_total(self) -> Money: ...
+
+
+class CardOffer(Protocol):
+    def offered(self) -> bool: ...
+
+    def wired(self) -> bool: ...
+
+    def online(self) -> bool: ...
+
 
 ERROR_MESSAGES = frozenset(
     {
-        "account_invalid",
         "unknown_account",
         "core_unreachable",
         "core_reply_invalid",
         "cash_unavailable",
         "billers_unavailable",
         "no_open_bill",
+        "card_pay_offline",
+        "card_reader_unavailable",
+        "card_error_not_supported",
+        "card_error_blocked",
+        "card_error_expired",
+        "card_error_unreadable",
+        "card_error_removed",
+        "card_error_use_chip",
+        "card_error_swipe_again",
+        "card_pay_declined",
+        "card_pay_declined_funds",
+        "card_pay_declined_pin_tries",
+        "card_pay_declined_expired",
+        "card_pay_declined_card",
+        "card_pay_no_answer",
+        "card_pay_retained",
     }
 )
 
 
 def build_screen(journey: BillPaymentJourney) -> ScreenModel:
-    builder: Callable[[BillPaymentJourney], ScreenModel] = _BUILDERS[journey.state.value]
-    model = builder(journey)
-    lang = journey.session.lang
-    t = journey.catalog.text
-    extras: dict[str, object] = {}
+    """The active part's screen, or the journey's own; then what every screen of it carries."""
+    if journey.part is not None:
+        model = journey.part.screen()
+    else:
+        model = _BUILDERS[journey.step](journey)
+        model = _own_extras(journey, model)
+    if journey.step not in (Step.ATTRACT, Step.LANGUAGE):
+        model = replace(model, language_label=_t(journey, "switch_language"))
+    return model
+
+
+def _own_extras(journey: BillPaymentJourney, model: ScreenModel) -> ScreenModel:
+    t, extras = _t, {}
     message_id = journey.session.message_id
-    if message_id and journey.state is not State.NOTICE:
-        extras["message"] = t(lang, message_id)
-        errors = ERROR_MESSAGES | card_screens.ERROR_MESSAGES
-        extras["tone"] = Tone.ERROR if message_id in errors else Tone.WARNING
+    if message_id and journey.step is not Step.NOTICE:
+        extras["message"] = t(journey, message_id)
+        extras["tone"] = Tone.ERROR if message_id in ERROR_MESSAGES else Tone.WARNING
     left = journey.seconds_left()
-    if journey.state in CUSTOMER_STATES and left is not None and left <= journey.timeouts.warning:
+    if journey.step in CUSTOMER_STEPS and left is not None and left <= journey.timeouts.warning:
         extras["countdown"] = math.ceil(left)
-        extras["countdown_text"] = t(lang, "seconds_left", seconds=math.ceil(left))
-        extras.setdefault("message", t(lang, "timeout_warning"))
+        extras["countdown_text"] = t(journey, "seconds_left", seconds=math.ceil(left))
+        extras.setdefault("message", t(journey, "timeout_warning"))
         extras.setdefault("tone", Tone.WARNING)
-    if journey.state is not State.ATTRACT and journey.state is not State.LANGUAGE:
-        extras["language_label"] = t(lang, "switch_language")
     return _replace(model, **extras)
 
 
@@ -61,7 +113,7 @@ def _replace(model: ScreenModel, **changes: object) -> ScreenModel:
 def _model(j: BillPaymentJourney, title_id: str, **kw: object) -> ScreenModel:
     lang = j.session.lang
     return ScreenModel(
-        screen_id=j.state.value, lang=lang, title=j.catalog.text(lang, title_id, **_fmt(j)), **kw
+        screen_id=j.step.value, lang=lang, title=j.catalog.text(lang, title_id, **_fmt(j)), **kw
     )
 
 
@@ -124,28 +176,6 @@ def _choose_biller(j: BillPaymentJourney) -> ScreenModel:
     )
 
 
-def _enter_account(j: BillPaymentJourney) -> ScreenModel:
-    return _model(
-        j,
-        "account_title",
-        input=InputField(
-            label=_t(j, "account_label"),
-            value=j.session.account,
-            max_length=MAX_ACCOUNT_DIGITS,
-            hint=_t(j, "account_hint"),
-        ),
-        enter_label=_t(j, "continue"),
-        cancel_label=_t(j, "cancel"),
-        clear_label=_t(j, "clear"),
-    )
-
-
-def _fetching(j: BillPaymentJourney) -> ScreenModel:
-    return _model(
-        j, "fetching_title", body=(_t(j, "fetching_body"),), busy=True, cancel_label=_t(j, "cancel")
-    )
-
-
 def _bill_details(j: BillPaymentJourney) -> ScreenModel:
     bill = j.session.bill
     assert bill is not None
@@ -157,92 +187,18 @@ def _bill_details(j: BillPaymentJourney) -> ScreenModel:
             f"{_t(j, 'bill_holder')}: {bill.holder}",
             f"{_t(j, 'bill_period')}: {bill.period}",
             f"{_t(j, 'bill_due_date')}: {bill.due_date.isoformat()}",
-            *card_screens.bill_notes(j),
+            *_card_notes(j),
         ),
         amounts=(AmountLine(_t(j, "bill_amount_due"), bill.amount_due.display(), emphasis=True),),
-        choices=(Choice("1", _t(j, "bill_pay_cash")), *card_screens.bill_choices(j)),
+        choices=(Choice("1", _t(j, "bill_pay_cash")), *_card_choices(j)),
         enter_label=_t(j, "bill_pay_cash"),
         cancel_label=_t(j, "cancel"),
         private=True,
     )
 
 
-def _insert_cash(j: BillPaymentJourney) -> ScreenModel:
-    cash = j.session.cash
-    assert cash is not None
-    due = j.amount_due()
-    remaining = max(due - cash.total, Money.zero(due.currency))
-    notes = "/".join(f"{v.amount.normalize():f}" for v in j.note_values())
-    body = [_t(j, "insert_body", notes=notes), _t(j, "cash_overpay_notice")]
-    if not cash.total.is_zero():
-        body.append(_t(j, "insert_cancel_with_cash"))
-    if j.escrow_offer is not None and j.escrow_offer[1] is not None:
-        note, prepayment = j.escrow_offer
-        body = [_t(j, "cash_overpay_offer", note=note.display(), prepayment=prepayment.display())]
-    return _model(
-        j,
-        "insert_title",
-        body=tuple(body),
-        amounts=(
-            AmountLine(_t(j, "bill_amount_due"), due.display()),
-            AmountLine(_t(j, "insert_inserted"), cash.total.display(), emphasis=True),
-            AmountLine(_t(j, "insert_remaining"), remaining.display()),
-        ),
-        cancel_label=_t(j, "cancel"),
-    )
-
-
-def _settling(j: BillPaymentJourney) -> ScreenModel:
-    return _model(j, "credit_printing", body=(_t(j, "insert_cancel_with_cash"),), busy=True)
-
-
-def _confirm(j: BillPaymentJourney) -> ScreenModel:
-    cash = j.session.cash
-    assert cash is not None and j.session.biller is not None
-    due = j.amount_due()
-    amounts = [
-        AmountLine(_t(j, "bill_amount_due"), due.display()),
-        AmountLine(_t(j, "confirm_paid"), cash.total.display(), emphasis=True),
-    ]
-    if cash.total > due:
-        amounts.append(AmountLine(_t(j, "confirm_prepayment"), (cash.total - due).display()))
-    return _model(
-        j,
-        "confirm_title",
-        body=(
-            f"{_t(j, 'receipt_biller')}: {j.session.biller.name(j.session.lang)}",
-            f"{_t(j, 'account_label')}: {j.session.account}",
-        ),
-        amounts=tuple(amounts),
-        enter_label=_t(j, "confirm_button"),
-        cancel_label=_t(j, "cancel"),
-        private=True,
-    )
-
-
-def _printing(j: BillPaymentJourney) -> ScreenModel:
-    return _model(j, "printing_title", body=(_t(j, "printing_body"),), busy=True)
-
-
 def _syncing(j: BillPaymentJourney) -> ScreenModel:
     return _model(j, "syncing_title", body=(_t(j, "syncing_body"),), busy=True)
-
-
-def _receipt_line(j: BillPaymentJourney, printed_id: str) -> str:
-    """Say "take your receipt" only when the printer confirmed the end of the receipt."""
-    s = j.session
-    if s.printed:
-        return _t(j, printed_id)
-    if not s.paper_receipt:
-        return _t(j, "onscreen_receipt", reference=s.reference)
-    if s.receipt_incomplete:
-        return _t(j, "receipt_incomplete", reference=s.reference)
-    return _t(j, "thanks_no_receipt", reference=s.reference)
-
-
-def _receipt_qr(j: BillPaymentJourney) -> str:
-    """No confirmed paper receipt: the reference as a QR is the customer's receipt."""
-    return "" if j.session.printed else j.session.reference
 
 
 def _printer_warning(j: BillPaymentJourney) -> ScreenModel:
@@ -275,10 +231,6 @@ def _thank_you(j: BillPaymentJourney) -> ScreenModel:
     )
 
 
-def _credit_printing(j: BillPaymentJourney) -> ScreenModel:
-    return _model(j, "credit_printing", busy=True)
-
-
 def _credited(j: BillPaymentJourney) -> ScreenModel:
     s = j.session
     assert s.cash is not None
@@ -306,22 +258,36 @@ def _notice(j: BillPaymentJourney) -> ScreenModel:
     )
 
 
-_BUILDERS: dict[str, Callable[[BillPaymentJourney], ScreenModel]] = {
-    "attract": _attract,
-    "language": _language,
-    "choose_biller": _choose_biller,
-    "enter_account": _enter_account,
-    "fetching_bill": _fetching,
-    "bill_details": _bill_details,
-    "insert_cash": _insert_cash,
-    "settling_cash": _settling,
-    "confirm": _confirm,
-    "printing_receipt": _printing,
-    "syncing": _syncing,
-    "thank_you": _thank_you,
-    "printing_credit_slip": _credit_printing,
-    "credited": _credited,
-    "notice": _notice,
-    "printer_warning": _printer_warning,
-    **card_screens.CARD_BUILDERS,
+def _card_choices(j: BillPaymentJourney) -> tuple[Choice, ...]:
+    """Choice 2 on the bill screen when a card payment can be made right now."""
+    return (Choice("2", _t(j, "bill_pay_card")),) if j.card and j.card.offered() else ()
+
+
+def _card_notes(j: BillPaymentJourney) -> tuple[str, ...]:
+    """Said up front when card exists but needs a connection the kiosk does not have."""
+    if j.card is not None and j.card.wired() and not j.card.online():
+        return (_t(j, "card_pay_offline"),)
+    return ()
+
+
+def _receipt_line(j: BillPaymentJourney, printed_id: str) -> str:
+    s = j.session
+    receipt = s.receipt or ReceiptDone(printed=False)
+    return receipt.line(j.ctx, printed_id, s.reference)
+
+
+def _receipt_qr(j: BillPaymentJourney) -> str:
+    return (j.session.receipt or ReceiptDone(printed=False)).qr(j.session.reference)
+
+
+_BUILDERS: dict[Step, Callable[[BillPaymentJourney], ScreenModel]] = {
+    Step.ATTRACT: _attract,
+    Step.LANGUAGE: _language,
+    Step.CHOOSE_BILLER: _choose_biller,
+    Step.BILL_DETAILS: _bill_details,
+    Step.PRINTER_WARNING: _printer_warning,
+    Step.SYNCING: _syncing,
+    Step.THANK_YOU: _thank_you,
+    Step.CREDITED: _credited,
+    Step.NOTICE: _notice,
 }

@@ -1,11 +1,56 @@
-"""States and the transition table of the bill-payment journey."""
+"""The bill-payment journey's own steps and their transition table, and where the customer is.
+
+`Step` is what the journey itself decides; three steps run a part (the account entry, the cash
+tender, the card session) and one the receipt. `State` names the screen the customer is on, a
+part's state included: logs, tests and the technician's safe-point check read it.
+"""
 
 from __future__ import annotations
 
 from enum import Enum
 
 
+class Step(str, Enum):
+    ATTRACT = "attract"
+    LANGUAGE = "language"
+    CHOOSE_BILLER = "choose_biller"
+    ACCOUNT = "account"  # KeypadEntry
+    FETCHING_BILL = "fetching_bill"
+    BILL_DETAILS = "bill_details"
+    PRINTER_WARNING = "printer_warning"  # before any money: no paper receipt possible
+    CASH = "cash"  # Tender: insert, settle, confirm
+    CARD = "card"  # CardSession: insert or swipe, PIN, authorization, card back
+    RECEIPT = "receipt"  # ReceiptStep: the receipt or the credit slip
+    SYNCING = "syncing"
+    THANK_YOU = "thank_you"
+    CREDITED = "credited"
+    NOTICE = "notice"
+
+
+S = Step
+TRANSITIONS: dict[Step, frozenset[Step]] = {
+    S.ATTRACT: frozenset({S.LANGUAGE}),
+    S.LANGUAGE: frozenset({S.CHOOSE_BILLER, S.ATTRACT, S.NOTICE}),
+    S.CHOOSE_BILLER: frozenset({S.ACCOUNT, S.ATTRACT, S.NOTICE}),
+    S.ACCOUNT: frozenset({S.FETCHING_BILL, S.CHOOSE_BILLER, S.ATTRACT}),
+    S.FETCHING_BILL: frozenset({S.BILL_DETAILS, S.NOTICE, S.ATTRACT}),
+    S.BILL_DETAILS: frozenset({S.CASH, S.CARD, S.PRINTER_WARNING, S.ATTRACT, S.NOTICE}),
+    S.PRINTER_WARNING: frozenset({S.CASH, S.CARD, S.ATTRACT, S.NOTICE}),
+    S.CASH: frozenset({S.RECEIPT, S.ATTRACT, S.NOTICE}),
+    S.CARD: frozenset({S.RECEIPT, S.BILL_DETAILS, S.ATTRACT}),
+    S.RECEIPT: frozenset({S.SYNCING, S.THANK_YOU, S.CREDITED}),
+    S.SYNCING: frozenset({S.THANK_YOU}),
+    S.THANK_YOU: frozenset({S.ATTRACT}),
+    S.CREDITED: frozenset({S.ATTRACT}),
+    S.NOTICE: frozenset(set(Step) - {S.NOTICE}),
+}
+# The journey's own steps where the customer is expected to act (parts count down their own).
+CUSTOMER_STEPS = frozenset({S.LANGUAGE, S.CHOOSE_BILLER, S.BILL_DETAILS, S.PRINTER_WARNING})
+
+
 class State(str, Enum):
+    """The screen the customer is on (its value is that screen's id)."""
+
     ATTRACT = "attract"
     LANGUAGE = "language"
     CHOOSE_BILLER = "choose_biller"
@@ -21,68 +66,34 @@ class State(str, Enum):
     PRINTING_CREDIT_SLIP = "printing_credit_slip"
     CREDITED = "credited"
     NOTICE = "notice"
-    PRINTER_WARNING = "printer_warning"  # before any money: no paper receipt possible
-    # Paying by card (kiosk/journeys/bill_payment_card.py)
-    CARD_INSERT = "card_insert"
+    PRINTER_WARNING = "printer_warning"
+    CARD_INSERT = "card_insert_card"
     CARD_READING = "card_reading"
     CARD_CHOOSE_APP = "card_choose_app"
-    CARD_PIN = "card_pin"
+    CARD_PIN = "card_enter_pin"
     CARD_AUTHORIZING = "card_authorizing"
-    CARD_TAKE = "card_take"
+    CARD_TAKE = "card_take_card"
     CARD_RETAINED = "card_retained"
 
 
-S = State
-TRANSITIONS: dict[State, frozenset[State]] = {
-    S.ATTRACT: frozenset({S.LANGUAGE}),
-    S.LANGUAGE: frozenset({S.CHOOSE_BILLER, S.ATTRACT, S.NOTICE}),
-    S.CHOOSE_BILLER: frozenset({S.ENTER_ACCOUNT, S.ATTRACT, S.NOTICE}),
-    S.ENTER_ACCOUNT: frozenset({S.FETCHING_BILL, S.CHOOSE_BILLER, S.ATTRACT}),
-    S.FETCHING_BILL: frozenset({S.BILL_DETAILS, S.NOTICE, S.ATTRACT}),
-    S.BILL_DETAILS: frozenset(
-        {S.INSERT_CASH, S.ATTRACT, S.NOTICE, S.PRINTER_WARNING, S.CARD_INSERT}
-    ),
-    S.PRINTER_WARNING: frozenset({S.INSERT_CASH, S.ATTRACT, S.NOTICE, S.CARD_INSERT}),
-    S.INSERT_CASH: frozenset(
-        {S.CONFIRM, S.SETTLING_CASH, S.PRINTING_CREDIT_SLIP, S.ATTRACT, S.NOTICE}
-    ),
-    S.SETTLING_CASH: frozenset({S.PRINTING_CREDIT_SLIP, S.ATTRACT, S.NOTICE}),
-    S.CONFIRM: frozenset({S.PRINTING_RECEIPT, S.PRINTING_CREDIT_SLIP}),
-    S.PRINTING_RECEIPT: frozenset({S.SYNCING}),
-    S.SYNCING: frozenset({S.THANK_YOU}),
-    S.THANK_YOU: frozenset({S.ATTRACT}),
-    S.PRINTING_CREDIT_SLIP: frozenset({S.CREDITED}),
-    S.CREDITED: frozenset({S.ATTRACT}),
-    S.CARD_INSERT: frozenset({S.CARD_READING, S.CARD_PIN, S.BILL_DETAILS, S.ATTRACT}),
-    S.CARD_READING: frozenset(
-        {S.CARD_CHOOSE_APP, S.CARD_PIN, S.CARD_TAKE, S.BILL_DETAILS, S.ATTRACT}
-    ),
-    S.CARD_CHOOSE_APP: frozenset({S.CARD_READING, S.CARD_TAKE, S.BILL_DETAILS, S.ATTRACT}),
-    S.CARD_PIN: frozenset({S.CARD_AUTHORIZING, S.CARD_TAKE, S.BILL_DETAILS, S.ATTRACT}),
-    # card pulled while the bank decides: a payment prints at once, a decline goes to the bill
-    S.CARD_AUTHORIZING: frozenset(
-        {S.CARD_PIN, S.CARD_TAKE, S.CARD_RETAINED, S.PRINTING_RECEIPT, S.BILL_DETAILS}
-    ),
-    S.CARD_TAKE: frozenset({S.CARD_RETAINED, S.PRINTING_RECEIPT, S.BILL_DETAILS, S.ATTRACT}),
-    S.CARD_RETAINED: frozenset({S.PRINTING_RECEIPT, S.BILL_DETAILS, S.ATTRACT}),
-    S.NOTICE: frozenset(set(State) - {S.NOTICE}),
+# CardSession's state value -> where the customer is (HELD: the card is in while we book).
+CARD_STATE_VIEW = {
+    "idle": State.CARD_INSERT,
+    "insert_card": State.CARD_INSERT,
+    "reading": State.CARD_READING,
+    "choose_app": State.CARD_CHOOSE_APP,
+    "enter_pin": State.CARD_PIN,
+    "authorizing": State.CARD_AUTHORIZING,
+    "held": State.CARD_AUTHORIZING,
+    "take_card": State.CARD_TAKE,
+    "swipe_done": State.CARD_TAKE,
+    "retained": State.CARD_RETAINED,
+    "done": State.CARD_TAKE,
 }
-
-# States where the customer is expected to act; these show the inactivity countdown.
-CUSTOMER_STATES = frozenset(
-    {
-        S.LANGUAGE,
-        S.CHOOSE_BILLER,
-        S.ENTER_ACCOUNT,
-        S.BILL_DETAILS,
-        S.PRINTER_WARNING,
-        S.INSERT_CASH,
-        S.CONFIRM,
-        S.CARD_INSERT,
-        S.CARD_CHOOSE_APP,
-        S.CARD_PIN,
-    }
-)
-CARD_STATES = frozenset(s for s in State if s.value.startswith("card_"))
+TENDER_STATE_VIEW = {
+    "insert": State.INSERT_CASH,
+    "settling": State.SETTLING_CASH,
+    "confirm": State.CONFIRM,
+}
 MAX_ACCOUNT_DIGITS = 20
 MAX_CHOICES = 6

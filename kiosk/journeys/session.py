@@ -6,6 +6,7 @@ import uuid
 from dataclasses import dataclass, field
 
 from kiosk.journeys.cash_tally import CashTally
+from kiosk.journeys.parts.receipt_step import ReceiptDone
 from kiosk.money.billing import Bill, Biller
 
 
@@ -20,21 +21,18 @@ class CustomerSession:
     lookup_id: str = ""
     txn_id: str = ""
     cash: CashTally | None = None
-    escrow: str = ""  # "" no note, "held" awaiting our decision, "accepted" stacking
     reference: str = ""
-    print_job: str = ""
-    printed: bool | None = None
+    printed: bool | None = None  # what the printer confirmed (None: nothing printed yet)
     paper_receipt: bool = True  # False once told the printer cannot print: on-screen receipt
-    receipt_incomplete: bool = False  # the printer stopped mid-receipt: reprint code shown
-    receipt_source: dict | None = None  # what the receipt said, journaled for reprints
+    receipt: ReceiptDone | None = None  # how the receipt went, for the result screen
     synced: bool = False
     sync_failed: bool = False
     core_ref: str = ""
     settle_reason: str = ""
     message_id: str = ""  # a transient notice on the current screen
-    notice_next: object = None  # the state a notice screen returns to
+    notice_next: object = None  # the step a notice screen returns to
 
-    def open_cash(self) -> CashTally:
-        self.txn_id = str(uuid.uuid4())
-        self.cash = CashTally(self.currency)
-        return self.cash
+    @property
+    def receipt_incomplete(self) -> bool:
+        """The printer stopped mid-receipt (or never answered): the reprint code is shown."""
+        return self.receipt is not None and self.receipt.incomplete

@@ -122,9 +122,9 @@ def test_a_bill_is_paid_with_a_swiped_card_and_charged_once(
     _press(runtime, Key.D1, *[Key(d) for d in "1234567890"], Key.ENTER)
     _screen(runtime, "bill_details")
     _press(runtime, Key.D2)
-    assert "can be swiped" in _screen(runtime, "card_insert").body[0]
+    assert "can be swiped" in _screen(runtime, "card_insert_card").body[0]
     assert head.swipe_card("stripe_only")
-    _screen(runtime, "card_pin")
+    _screen(runtime, "card_enter_pin")
     _press(runtime, *[Key(d) for d in PIN], Key.ENTER)
     _screen(runtime, "attract", timeout=30)  # no card to take back: the receipt came at once
     [receipt] = runtime.printer.emulator.wait_for_receipts(1)

@@ -49,7 +49,7 @@ def test_partial_payment_only_when_the_biller_allows_it(tmp_path: Path) -> None:
     rig.note(50)
     rig.press(Key.ENTER)
     assert rig.journey.state is State.INSERT_CASH
-    assert rig.journey.session.message_id == "partial_not_allowed"
+    assert rig.journey.tender.message_id == "partial_not_allowed"
 
     rig2 = make_rig(tmp_path / "b")
     rig2.lookup.listed = (replace(ELECTRICITY, partial_allowed=True),)

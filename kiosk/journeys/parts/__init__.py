@@ -1,0 +1,1 @@
+"""The parts customer journeys are built from: keypad entry, tender, receipt, card session."""
