@@ -3,13 +3,12 @@
 card in or swiped, read (kiosk/journeys/parts/card_intake.py) -> PIN on the pad (keys go
 straight to it: the part learns only the digit count) -> online authorization, sent by the
 parent for its purpose -> approved: HELD while the parent shows its own steps, then `release()`
--> ejected -> taken, or retained by CardHandler after its take timeout. Wrong PIN: retried with
-the tries left; an issuer retain order is obeyed at once (a swiped card cannot be captured: the
-order is journaled and the customer told). A card pulled mid-way ends the session, except while
-authorizing: the answer is still awaited, so an approval is never left unsettled.
-Journals through the parent (card_journey_started, card_authorized, card_auth_failed,
-card_auth_timeout; the intake: card_read_failed, card_swipe_refused, customer_timeout) and
-through CardHandler (every move of the card). A PIN block is handed to `authorize`, never kept.
+-> the card back or kept (kiosk/journeys/parts/card_return.py). Wrong PIN: retried with the
+tries left; an issuer retain order is obeyed at once. A card pulled mid-way ends the session,
+except while authorizing: the answer is still awaited, so an approval is never left unsettled.
+Journals card_journey_started, card_authorized (the core's answer, no secrets),
+card_auth_failed, card_auth_timeout and customer_timeout through the parent's journal; the
+card's moves through CardHandler. A PIN block is handed to `authorize` and never kept.
 """
 
 from __future__ import annotations
@@ -22,13 +21,13 @@ from drivers.card_reader.base import CardInserted, CardRemoved, StripeRead, Stri
 from drivers.card_reader.emv.card_data import CardData
 from drivers.pinpad.base import PinBlockReady, PinKeyEvent, PinKeyKind
 from kiosk.card.handling import CardHandler
-from kiosk.events import Key, KeyPressed
+from kiosk.events import KeyPressed
 from kiosk.journeys import card_ports as ports
 from kiosk.journeys.parts.base import Outcome, Part, PartContext
 from kiosk.journeys.parts.card_intake import CardAccepted, CardIntake, NoCard
+from kiosk.journeys.parts.card_return import CardReturn
 from kiosk.journeys.parts.card_session_screens import build_screen
 from kiosk.journeys.parts.card_session_states import (
-    CUSTOMER_STATES,
     TRANSITIONS,
     CardSessionEnded,
     CardState,
@@ -40,10 +39,12 @@ from kiosk.money.amount import Money
 __all__ = ["CardSession", "CardSessionEnded", "CardState", "CardTexts"]
 log = logging.getLogger(__name__)
 S = CardState
-DEVICE_EVENTS = (CardInserted, CardRemoved, StripeRead, StripeReadFailed)
+DEVICE_EVENTS = (CardInserted, CardRemoved, StripeRead, StripeReadFailed, PinKeyEvent)
 
 
 class CardSession(Part):
+    app_labels: tuple[str, ...] = ()  # the intake's while it shows (the shared card screens)
+
     def __init__(
         self,
         ctx: PartContext,
@@ -81,6 +82,7 @@ class CardSession(Part):
             card_present=card_present,
             amount=amount,
         )
+        self.back: CardReturn | None = None  # once the card is on its way back (or kept)
         self._state = S.IDLE
         self.card: CardData | None = None
         self.auth: ports.AuthResult | None = None
@@ -88,33 +90,40 @@ class CardSession(Part):
         self.request_id = ""
         self.message_id, self.message_count = "", None
         self.present = False  # the card is in the reader (inserted, not yet taken)
-        self.approved = False
-        self._end = ("", "")  # the eject/retain reason and the message, told once it is over
-        self._retained = self._timed_out = False
+        self.approved = self._timed_out = False
 
     # -- what a parent calls -------------------------------------------------------------------
 
     @property
     def state(self) -> CardState:
-        reading = self._state is S.IDLE and self.intake.state is not S.IDLE
-        return self.intake.state if reading and not self.intake.finished else self._state
+        return self._active.state if self._active is not self else self._state
+
+    @property
+    def _active(self) -> Part:
+        """The part whose screen is up: the intake, this session, or the return."""
+        if self.back is not None:
+            return self.back
+        return self if self.intake.finished or self.intake.state is S.IDLE else self.intake
 
     def start(self) -> None:
         if not self._reader.available():
-            self._finish_now("reader_unavailable", "card_reader_unavailable")
+            self._back().end("reader_unavailable", "card_reader_unavailable")
             return
         self.ctx.journal("card_journey_started", purpose=self.purpose)
         self.intake.start()
 
     def release(self, reason: str, message_id: str = "") -> None:
         """The parent is done with the approved card: back to the customer, `reason` journaled."""
-        if self._state is not S.HELD:
+        if self.state is not S.HELD:
             raise RuntimeError(f"release() in {self.state.value}")
         self._eject(reason, message_id)
 
     def tell(self, message_id: str) -> None:
         """The parent's news for the screen now up (a receipt printed while the card is out)."""
-        self.message_id, self.message_count = message_id, None
+        if self.back is not None:
+            self.back.tell(message_id)
+        else:
+            self.message_id, self.message_count = message_id, None
 
     @property
     def swiped(self) -> bool:
@@ -124,32 +133,31 @@ class CardSession(Part):
         return self.intake.swipe_offered()
 
     def take_seconds(self) -> tuple[float, float]:
-        return self.cards.seconds_left() or 0.0, self.cards.take_timeout
+        return 0.0, self.cards.take_timeout
 
     def seconds_left(self) -> float | None:
-        if self.state in (S.INSERT_CARD, S.READING, S.CHOOSE_APP):
-            return self.intake.seconds_left()
-        return self.cards.seconds_left() if self.state is S.TAKE_CARD else super().seconds_left()
+        active = self._active
+        return super().seconds_left() if active is self else active.seconds_left()
 
     def screen(self) -> ScreenModel:
-        if self.state in (S.INSERT_CARD, S.READING, S.CHOOSE_APP):
-            return self.intake.screen()
-        model = build_screen(self)
-        return self.with_countdown(model) if self.state in CUSTOMER_STATES else model
+        active = self._active
+        return self.with_countdown(build_screen(self)) if active is self else active.screen()
 
     def handle(self, event: object) -> bool:
         if self.finished or self.state is S.IDLE:
             return False
         mine = getattr(self._reader, "mine", None)  # StationCardPort: another reader's card
-        if isinstance(event, DEVICE_EVENTS) and mine is not None and not mine(event):
+        if isinstance(event, DEVICE_EVENTS[:4]) and mine is not None and not mine(event):
             return True
-        if not self.intake.finished:
-            return self.intake.handle(event)
+        if (active := self._active) is not self:
+            return active.handle(event)
         s, rid = self._state, self.request_id
         match event:
-            case KeyPressed(key=key):
-                return self._on_key(key)
-            case CardRemoved():
+            case KeyPressed():
+                if s is S.ENTER_PIN:
+                    self._pin.press(event.key)  # never logged or kept: the pad counts digits
+                return s is not S.HELD  # on HELD the parent's screen is up: its key
+            case CardRemoved() if self.present:
                 self._removed()
             case PinKeyEvent() if s is S.ENTER_PIN:
                 self._pin_key(event)
@@ -164,28 +172,23 @@ class CardSession(Part):
                 self._eject("core_failed", self.texts.no_answer)
             case _:
                 # the reader's and the pad's news is this part's even when it changes nothing
-                return isinstance(event, (*DEVICE_EVENTS, PinKeyEvent, PinBlockReady))
+                return isinstance(event, (*DEVICE_EVENTS, PinBlockReady))
         return True
 
     def tick(self) -> None:
-        if not self.intake.finished:
-            self.intake.tick()
-        elif self._state is S.TAKE_CARD and self.cards.tick():  # not taken in time: retained
-            self.present, self._retained = False, True
-            self._end = ("not_taken", self._end[1])
-            self._result(S.RETAINED)
-        else:
+        if (active := self._active) is self:
             super().tick()
+        else:
+            active.tick()
 
     # -- steps, in the order the customer meets them --------------------------------------------
 
     def _intake_done(self, outcome: Outcome) -> None:
         if isinstance(outcome, CardAccepted):
-            self.present, self.card = outcome.inserted, outcome.card
-            self.cards.inserted(
-                self.session_id, self.card.masked_pan, self.card.aid, self.card.source
-            )
-            if self.card.is_technician:
+            card = self.card = outcome.card
+            self.present = outcome.inserted
+            self.cards.inserted(self.session_id, card.masked_pan, card.aid, card.source)
+            if card.is_technician:
                 self._eject("technician_card", "card_error_not_supported")
             else:
                 self._ask_pin()
@@ -195,17 +198,7 @@ class CardSession(Part):
         if outcome.inserted:
             self._eject(outcome.reason, outcome.message_id)
         else:
-            self._finish_now(outcome.reason, outcome.message_id)
-
-    def _on_key(self, key: Key) -> bool:
-        s = self._state
-        if s is S.HELD:
-            return False  # the parent's screen is up: its key
-        if s is S.ENTER_PIN:
-            self._pin.press(key)  # never logged or kept: the pad answers with a digit count
-        elif s in (S.SWIPE_DONE, S.RETAINED) and key in (Key.ENTER, Key.CANCEL):
-            self._over()
-        return True
+            self._back().end(outcome.reason, outcome.message_id)
 
     def _ask_pin(self, message_id: str = "", count: int | None = None) -> None:
         assert self.card is not None
@@ -243,7 +236,8 @@ class CardSession(Part):
         if result.retain_card:
             if result.approved:
                 self._auth_unknown("retain_ordered")
-            self._retain("issuer_order")
+            self._pin.abort()
+            self._back().retain("issuer_order")
         elif result.approved:
             assert self.card is not None
             self.approved = True
@@ -259,72 +253,48 @@ class CardSession(Part):
             self._eject("declined", self.texts.declined(result.reason))
 
     def on_timeout(self) -> None:
-        s = self._state
-        if s is S.ENTER_PIN:
-            self.ctx.journal("customer_timeout", state=f"card_{s.value}")
+        if self._state is S.ENTER_PIN:
+            self.ctx.journal("customer_timeout", state="card_enter_pin")
             self._timed_out = True
             self._eject("customer_timeout", "")
-        elif s is S.AUTHORIZING:
+        elif self._state is S.AUTHORIZING:
             self.request_id = ""  # a late answer is ignored: the parent's reversal settles it
             self.ctx.journal("card_auth_timeout")
             self._auth_unknown("timeout")
             self._eject("core_timeout", self.texts.no_answer)
-        elif s in (S.SWIPE_DONE, S.RETAINED):
-            self._over()
 
-    # -- the card goes back, or is kept ---------------------------------------------------------
+    def _removed(self) -> None:
+        self.present = False
+        self.cards.taken()
+        if self._state in (S.ENTER_PIN, S.HELD):
+            self._pin.abort()
+            self._back().end("removed", "card_error_removed")
+        # AUTHORIZING: the answer is still awaited; what follows skips the take step
+
+    # -- the card goes back (kiosk/journeys/parts/card_return.py) -------------------------------
 
     def _eject(self, reason: str, message_id: str) -> None:
         self._pin.abort()
-        self._end = (reason, message_id)
-        if self.present:
-            self.cards.eject(self.session_id, reason)
-            self._go(S.TAKE_CARD, message_id)
-            return
-        if self.swiped:
-            self.cards.eject(self.session_id, reason)  # journals the swipe's end: nothing moves
-        self._card_back()
+        self._back().eject(reason, message_id, present=self.present)
 
-    def _retain(self, reason: str) -> None:
-        self._pin.abort()
-        self.cards.retain(self.session_id, reason)
-        if self.swiped:  # journaled as ordered, not captured: the customer holds the card
-            self._end = (reason, self.texts.retain_swiped)
-            self._card_back()
-            return
-        self.present, self._retained, self._end = False, True, (reason, "")
-        self._result(S.RETAINED)
+    def _back(self) -> CardReturn:
+        self.arm(None)
+        self.back = CardReturn(
+            self.ctx,
+            session_id=self.session_id,
+            cards=self.cards,
+            texts=self.texts,
+            amount=self.amount,
+            approved=self.approved,
+            swiped=self.swiped,
+            tell_swipe_outcome=self._tell_swipe,
+            timed_out=self._timed_out,
+            on_done=self._returned,
+        )
+        return self.back
 
-    def _removed(self) -> None:
-        if not self.present:
-            return  # a swiped card never went in: the chip reader's news is not about it
+    def _returned(self, ended: Outcome) -> None:
         self.present = False
-        self.cards.taken()
-        if self._state is S.TAKE_CARD:
-            self._card_back()
-        elif self._state in (S.ENTER_PIN, S.HELD):
-            self._pin.abort()
-            self._finish_now("removed", "card_error_removed")
-        # AUTHORIZING: the answer is still awaited; what follows skips the take step
-
-    def _card_back(self) -> None:
-        if self.swiped and self._end[1] and self._tell_swipe:
-            self._result(S.SWIPE_DONE, self._end[1])  # time to read the outcome
-        else:
-            self._over()
-
-    def _result(self, state: CardState, message_id: str = "") -> None:
-        self._go(state, message_id)
-        self.arm(self.ctx.timeouts.result * self.ctx.timeout_factor(), customer=False)
-
-    def _finish_now(self, reason: str, message_id: str) -> None:
-        self._end = (reason, message_id)
-        self._over()
-
-    def _over(self) -> None:
-        reason, message_id = self._end
-        self._go(S.DONE, message_id)
-        ended = CardSessionEnded(self.approved, reason, message_id, self._retained, self._timed_out)
         self.finish(ended)
 
     def _go(self, target: CardState, message_id: str = "", count: int | None = None) -> None:

@@ -26,16 +26,16 @@ class CardState(str, Enum):
 
 
 S = CardState
+# Three parts run one after the other, each from IDLE: the intake (card_intake.py), the session
+# itself (PIN and authorization, card_session.py) and the return (card_return.py).
 TRANSITIONS: dict[CardState, frozenset[CardState]] = {
-    # the card intake (kiosk/journeys/parts/card_intake.py) runs while the session is IDLE
+    S.IDLE: frozenset({S.INSERT_CARD, S.ENTER_PIN, S.TAKE_CARD, S.SWIPE_DONE, S.RETAINED, S.DONE}),
     S.INSERT_CARD: frozenset({S.READING}),
     S.READING: frozenset({S.CHOOSE_APP}),
     S.CHOOSE_APP: frozenset({S.READING}),
-    # the session, once the intake has a card or knows there is none
-    S.IDLE: frozenset({S.INSERT_CARD, S.ENTER_PIN, S.TAKE_CARD, S.SWIPE_DONE, S.DONE}),
-    S.ENTER_PIN: frozenset({S.AUTHORIZING, S.TAKE_CARD, S.SWIPE_DONE, S.DONE}),
-    S.AUTHORIZING: frozenset({S.HELD, S.ENTER_PIN, S.TAKE_CARD, S.SWIPE_DONE, S.RETAINED, S.DONE}),
-    S.HELD: frozenset({S.TAKE_CARD, S.SWIPE_DONE, S.DONE}),
+    S.ENTER_PIN: frozenset({S.AUTHORIZING}),
+    S.AUTHORIZING: frozenset({S.HELD, S.ENTER_PIN}),
+    S.HELD: frozenset(),
     S.TAKE_CARD: frozenset({S.RETAINED, S.SWIPE_DONE, S.DONE}),
     S.SWIPE_DONE: frozenset({S.DONE}),
     S.RETAINED: frozenset({S.DONE}),
