@@ -39,7 +39,8 @@ from kiosk.money.amount import Money
 __all__ = ["CardSession", "CardSessionEnded", "CardState", "CardTexts"]
 log = logging.getLogger(__name__)
 S = CardState
-DEVICE_EVENTS = (CardInserted, CardRemoved, StripeRead, StripeReadFailed, PinKeyEvent)
+READER_EVENTS = (CardInserted, CardRemoved, StripeRead, StripeReadFailed)
+DEVICE_EVENTS = (*READER_EVENTS, PinKeyEvent, PinBlockReady)  # this part's even when stale
 
 
 class CardSession(Part):
@@ -147,7 +148,7 @@ class CardSession(Part):
         if self.finished or self.state is S.IDLE:
             return False
         mine = getattr(self._reader, "mine", None)  # StationCardPort: another reader's card
-        if isinstance(event, DEVICE_EVENTS[:4]) and mine is not None and not mine(event):
+        if isinstance(event, READER_EVENTS) and mine is not None and not mine(event):
             return True
         if (active := self._active) is not self:
             return active.handle(event)
@@ -172,7 +173,7 @@ class CardSession(Part):
                 self._eject("core_failed", self.texts.no_answer)
             case _:
                 # the reader's and the pad's news is this part's even when it changes nothing
-                return isinstance(event, (*DEVICE_EVENTS, PinBlockReady))
+                return isinstance(event, DEVICE_EVENTS)
         return True
 
     def tick(self) -> None:
