@@ -19,6 +19,15 @@ the balance is short). Any authorization carrying a txn_id is bound to (kiosk, t
 purpose, amount, PIN block): the same request again gets the same answer (approved or declined)
 and never a second hold or a second counted try; the txn_id with anything else is refused with
 409 IDEMPOTENCY_CONFLICT, so a used txn_id never lends its approval to another card or amount.
+
+Format 0 PIN blocks carry no nonce (the same PIN on the same card gives the same block), so a
+captured block could be replayed. Until cryptograms arrive: a block that verified under one
+txn_id is refused under any other txn_id for PIN_BLOCK_WINDOW seconds (409 PIN_BLOCK_REPLAYED,
+no try counted; a customer who mistyped enters another PIN, hence another block), and each card
+gets at most CARD_ATTEMPTS new attempts per CARD_ATTEMPT_WINDOW seconds from all kiosks
+(429 CARD_RATE_LIMITED with Retry-After). Requests without a txn_id (balance, statement) are
+only rate-limited: the kiosk asks the PIN again for each, and refusing the same block there
+would refuse the customer's second service of a visit.
 The hold is captured by the `card_payment` transaction with that txn_id, or released by a
 `reversal` whose details.original_txn_id names it (see `apply_transaction`); both are applied
 once, so a reversal sent twice refunds once and a reversal after capture refunds nothing.
@@ -28,9 +37,11 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import math
 import re
 import secrets
 import threading
+from collections import deque
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -47,10 +58,24 @@ Reply = tuple[int, dict[str, Any]]
 PIN_TRIES = 3
 SESSION_SECONDS = 300
 PAGE_MAX = 50
+# A PIN block that verified is bound to its txn_id this long (seconds): format 0 has no nonce,
+# so the same block under a new txn_id is a replay until cryptograms arrive (CORE_API.md ATM).
+PIN_BLOCK_WINDOW = 600
+# At most CARD_ATTEMPTS new authorization attempts per card in CARD_ATTEMPT_WINDOW seconds.
+CARD_ATTEMPTS = 10
+CARD_ATTEMPT_WINDOW = 300
 _PURPOSES = ("balance", "statement", "payment")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _AMOUNT = re.compile(r"^[0-9]{1,12}(\.[0-9]{1,2})?$")
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+
+
+class CardRateLimited(Exception):
+    """Too many authorization attempts for one card: 429 CARD_RATE_LIMITED with Retry-After."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(f"card rate limited for {retry_after} s")
+        self.retry_after = retry_after
 
 
 def _error(status: int, code: str, message: str) -> Reply:
@@ -136,9 +161,17 @@ def _entries(pan: str, today: date, currency: str, balance: Decimal) -> list[dic
 
 class CardIssuer:
     def __init__(
-        self, clock: Clock, pin_keys: dict[str, tuple[str, bytes]], *, auto_enrol: bool = True
+        self,
+        clock: Clock,
+        pin_keys: dict[str, tuple[str, bytes]],
+        *,
+        auto_enrol: bool = True,
+        block_window: float = PIN_BLOCK_WINDOW,
+        max_attempts: int = CARD_ATTEMPTS,
+        attempt_window: float = CARD_ATTEMPT_WINDOW,
     ) -> None:
-        """pin_keys: kiosk id -> (format "iso0"|"iso4", key bytes)."""
+        """pin_keys: kiosk id -> (format "iso0"|"iso4", key bytes). Windows are seconds on the
+        clock's monotonic time, so a wall-clock step neither opens nor extends them."""
         self._clock = clock
         self._keys = dict(pin_keys)
         self._auto_enrol = auto_enrol
@@ -146,6 +179,10 @@ class CardIssuer:
         self._sessions: dict[str, _Session] = {}
         self._holds: dict[str, _Hold] = {}  # payment txn_id -> hold
         self._attempts: dict[str, _Attempt] = {}  # txn_id -> the request and its answer
+        self._verified: dict[tuple[str, bytes], tuple[float, str]] = {}  # (PAN, block) -> when, txn
+        self._recent: dict[str, deque[float]] = {}  # PAN -> monotonic times of recent attempts
+        self._block_window = block_window
+        self._max_attempts, self._attempt_window = max_attempts, attempt_window
         self._lock = threading.Lock()
 
     def enrol(self, pan: str, pin: str, balance: str, currency: str = "CNY") -> None:
@@ -212,10 +249,32 @@ class CardIssuer:
                         "txn_id already used for another card, amount, purpose, kiosk or PIN",
                     )
                 return 200, dict(earlier.reply)
-            reply = self._decide(kiosk_id, pan, block, str(purpose), payment)
+            now = self._clock.monotonic()
+            self._count_attempt(pan, now)
+            if txn_id is not None:
+                seen = self._verified.get((pan, digest))
+                if seen is not None and seen[1] != txn_id and now - seen[0] < self._block_window:
+                    return _error(
+                        409,
+                        "PIN_BLOCK_REPLAYED",
+                        "this PIN block already verified under another txn_id: enter the PIN again",
+                    )
+            reply, pin_ok = self._decide(kiosk_id, pan, block, str(purpose), payment)
             if txn_id is not None:
                 self._attempts[txn_id] = _Attempt(binding, digest, dict(reply))
+                if pin_ok:
+                    self._verified[(pan, digest)] = (now, txn_id)
             return 200, reply
+
+    def _count_attempt(self, pan: str, now: float) -> None:
+        """Raises CardRateLimited when the card already made its attempts in the window (any
+        kiosk); the refused attempt is not counted, so the wait is exactly Retry-After."""
+        recent = self._recent.setdefault(pan, deque())
+        while recent and now - recent[0] >= self._attempt_window:
+            recent.popleft()
+        if len(recent) >= self._max_attempts:
+            raise CardRateLimited(max(1, math.ceil(self._attempt_window - (now - recent[0]))))
+        recent.append(now)
 
     def _decide(
         self,
@@ -224,15 +283,16 @@ class CardIssuer:
         block: bytes,
         purpose: str,
         payment: tuple[Decimal, str, str] | None,
-    ) -> dict[str, Any]:
-        """The issuer's answer to one new attempt; called with the lock held."""
+    ) -> tuple[dict[str, Any], bool]:
+        """The issuer's answer to one new attempt and whether the PIN was right; called with
+        the lock held."""
         account = self._accounts.get(pan)
         if account is None:
             if not self._auto_enrol:
-                return self._declined("UNKNOWN_CARD", None)
+                return self._declined("UNKNOWN_CARD", None), False
             account = self._accounts[pan] = CardAccount("1234", Decimal("8888.88"))
         if account.tries_left <= 0:
-            return self._declined("PIN_TRIES_EXCEEDED", 0, retain=True)
+            return self._declined("PIN_TRIES_EXCEEDED", 0, retain=True), False
         fmt, key = self._keys[kiosk_id]
         try:
             pin = format4_pin(block, pan, key) if fmt == "iso4" else format0_pin(block, pan, key)
@@ -241,11 +301,11 @@ class CardIssuer:
         if not pin or not pins_equal(pin, account.pin):
             account.tries_left -= 1
             if account.tries_left <= 0:
-                return self._declined("PIN_TRIES_EXCEEDED", 0, retain=True)
-            return self._declined("WRONG_PIN", account.tries_left)
+                return self._declined("PIN_TRIES_EXCEEDED", 0, retain=True), False
+            return self._declined("WRONG_PIN", account.tries_left), False
         account.tries_left = PIN_TRIES
         if payment is not None and (payment[1] != account.currency or account.balance < payment[0]):
-            return self._declined("INSUFFICIENT_FUNDS", account.tries_left)
+            return self._declined("INSUFFICIENT_FUNDS", account.tries_left), True
         token = secrets.token_urlsafe(24)
         expires = self._clock.now() + timedelta(seconds=SESSION_SECONDS)
         self._sessions[token] = _Session(kiosk_id, pan, expires, purpose)
@@ -263,7 +323,7 @@ class CardIssuer:
             self._holds[payment[2]] = _Hold(
                 pan, payment[0], kiosk_id, payment[1], reply=dict(reply)
             )
-        return reply
+        return reply, True
 
     def check_transaction(
         self, kiosk_id: str, txn_type: str, txn_id: str, amount: Money, details: dict[str, Any]

@@ -460,11 +460,18 @@ _DOCUMENT["paths"]["/v1/cards/authorize"] = {
             "403": _error("NO_PIN_KEY: no PIN key is shared with this kiosk"),
             "409": _error(
                 "IDEMPOTENCY_CONFLICT: the txn_id was already used with another kiosk, card, "
-                "purpose, amount or PIN block (the same request again gets the same answer)"
+                "purpose, amount or PIN block (the same request again gets the same answer); "
+                "PIN_BLOCK_REPLAYED: this card's PIN block already verified under another "
+                "txn_id within the last 10 minutes (format 0 has no nonce: a replay is refused, "
+                "no try is counted; the customer enters the PIN again)"
             ),
             "411": _error("Content-Length missing"),
             "413": _error("body over 1 MiB"),
             **_AUTH_ERRORS,
+            "429": _retry_after(
+                "CARD_RATE_LIMITED: more than 10 new attempts for this card in 5 minutes, from "
+                "any kiosk (transient: honour Retry-After)"
+            ),
         },
     }
 }

@@ -28,7 +28,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from core_system.cards import CardIssuer
+from core_system.cards import CardIssuer, CardRateLimited
 from core_system.openapi import openapi_document
 from core_system.store import Store, TxnResult
 from core_system.validation import ValidationError, ValidTxn, validate_transaction
@@ -47,9 +47,14 @@ Reply = tuple[int, dict[str, Any]]
 
 
 class ApiError(Exception):
-    def __init__(self, status: int, code: str, message: str) -> None:
+    """An error reply with a stable code; `headers` carry e.g. Retry-After on a 429."""
+
+    def __init__(
+        self, status: int, code: str, message: str, *, headers: dict[str, str] | None = None
+    ) -> None:
         super().__init__(message)
         self.status, self.code, self.message = status, code, message
+        self.headers = dict(headers or {})
 
 
 class CoreServer:
@@ -132,7 +137,15 @@ class CoreServer:
         params = _query(url.query)
         if url.path == "/v1/cards/authorize":
             _allow(method, "POST")
-            return self._cards.authorize(kiosk_id, read_body())
+            try:
+                return self._cards.authorize(kiosk_id, read_body())
+            except CardRateLimited as exc:
+                raise ApiError(
+                    429,
+                    "CARD_RATE_LIMITED",
+                    "too many attempts for this card: try again later",
+                    headers={"Retry-After": str(exc.retry_after)},
+                ) from exc
         if url.path == "/v1/billers":
             _allow(method, "GET")
             return 200, {"billers": [b.to_wire() for b in self._store.billers()]}
@@ -278,14 +291,16 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _handle(self, method: str) -> None:
         core: CoreServer = self.server.core  # type: ignore[attr-defined]
+        extra: dict[str, str] = {}
         try:
             status, body = core.dispatch(method, self.path, self.headers, self._read_json)
         except ApiError as exc:
             status, body = exc.status, {"error": {"code": exc.code, "message": exc.message}}
+            extra = exc.headers
         except Exception:
             logger.exception("internal error on %s %s", method, urlsplit(self.path).path)
             status, body = 500, {"error": {"code": "INTERNAL", "message": "internal error"}}
-        self._send(status, body)
+        self._send(status, body, extra)
 
     def _read_json(self) -> Any:
         length_text = self.headers.get("Content-Length")
@@ -310,12 +325,16 @@ class _Handler(BaseHTTPRequestHandler):
                 return
             left -= len(chunk)
 
-    def _send(self, status: int, body: dict[str, Any]) -> None:
+    def _send(
+        self, status: int, body: dict[str, Any], headers: dict[str, str] | None = None
+    ) -> None:
         data = json.dumps(body, ensure_ascii=False).encode("utf-8")
         self.send_response(status)
         self.send_header("Content-Type", "application/json; charset=utf-8")
         self.send_header("Content-Length", str(len(data)))
         self.send_header("Cache-Control", "no-store")
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
         self.end_headers()
         try:
             self.wfile.write(data)
