@@ -1,14 +1,14 @@
 """The card session: one bank card from "insert or swipe" until it is back with the customer.
 
-card in or swiped, read (kiosk/journeys/parts/card_intake.py) -> PIN on the pad (keys go
-straight to it: the part learns only the digit count) -> online authorization, sent by the
-parent for its purpose -> approved: HELD while the parent shows its own steps, then `release()`
--> the card back or kept (kiosk/journeys/parts/card_return.py). Wrong PIN: retried with the
-tries left; an issuer retain order is obeyed at once. A card pulled mid-way ends the session,
-except while authorizing: the answer is still awaited, so an approval is never left unsettled.
-Journals card_journey_started, card_authorized (the core's answer, no secrets),
-card_auth_failed, card_auth_timeout and customer_timeout through the parent's journal; the
-card's moves through CardHandler. A PIN block is handed to `authorize` and never kept.
+card in or swiped, read (kiosk/journeys/parts/card_intake.py) -> PIN on the pad (card_pin.py:
+the part learns only the digit count) -> online authorization, sent by the parent for its
+purpose -> approved: HELD while the parent shows its own steps, then `release()` -> the card
+back or kept (card_return.py). Wrong PIN: retried with the tries left; an issuer retain order
+is obeyed at once. A card pulled mid-way ends the session, except while authorizing: the answer
+is still awaited, so an approval is never left unsettled. Journals card_journey_started,
+card_authorized (the core's answer, no secrets), card_auth_failed and card_auth_timeout through
+the parent's journal (the intake and the PIN entry add theirs), the card's moves through
+CardHandler. A PIN block is handed to `authorize` and never kept.
 """
 
 from __future__ import annotations
@@ -19,12 +19,13 @@ from collections.abc import Callable
 
 from drivers.card_reader.base import CardInserted, CardRemoved, StripeRead, StripeReadFailed
 from drivers.card_reader.emv.card_data import CardData
-from drivers.pinpad.base import PinBlockReady, PinKeyEvent, PinKeyKind
+from drivers.pinpad.base import PinBlockReady, PinKeyEvent
 from kiosk.card.handling import CardHandler
 from kiosk.events import KeyPressed
 from kiosk.journeys import card_ports as ports
 from kiosk.journeys.parts.base import Outcome, Part, PartContext
 from kiosk.journeys.parts.card_intake import CardAccepted, CardIntake, NoCard
+from kiosk.journeys.parts.card_pin import PinAbandoned, PinEntered, PinEntry
 from kiosk.journeys.parts.card_return import CardReturn
 from kiosk.journeys.parts.card_session_screens import build_screen
 from kiosk.journeys.parts.card_session_states import (
@@ -44,7 +45,8 @@ DEVICE_EVENTS = (*READER_EVENTS, PinKeyEvent, PinBlockReady)  # this part's even
 
 
 class CardSession(Part):
-    app_labels: tuple[str, ...] = ()  # the intake's while it shows (the shared card screens)
+    app_labels: tuple[str, ...] = ()  # what the shared card screens read of other steps
+    pin_digits = 0
 
     def __init__(
         self,
@@ -71,7 +73,7 @@ class CardSession(Part):
         of its own afterwards lets the part say a swiped card's outcome (SWIPE_DONE)."""
         super().__init__(ctx, on_done)
         self.purpose, self.session_id, self.texts, self.amount = purpose, session_id, texts, amount
-        self._reader, self._pin, self.cards = reader, pinpad, cards
+        self._reader, self._pad, self.cards = reader, pinpad, cards
         self._authorize, self._authorized = authorize, authorized
         self._auth_unknown, self._tell_swipe = auth_unknown, tell_swipe_outcome
         self.intake = CardIntake(
@@ -83,11 +85,11 @@ class CardSession(Part):
             card_present=card_present,
             amount=amount,
         )
+        self.pin: PinEntry | None = None
         self.back: CardReturn | None = None  # once the card is on its way back (or kept)
         self._state = S.IDLE
         self.card: CardData | None = None
         self.auth: ports.AuthResult | None = None
-        self.pin_digits = 0
         self.request_id = ""
         self.message_id, self.message_count = "", None
         self.present = False  # the card is in the reader (inserted, not yet taken)
@@ -101,10 +103,12 @@ class CardSession(Part):
 
     @property
     def _active(self) -> Part:
-        """The part whose screen is up: the intake, this session, or the return."""
+        """The part whose screen is up: the intake, the PIN entry, this session, or the return."""
         if self.back is not None:
             return self.back
-        return self if self.intake.finished or self.intake.state is S.IDLE else self.intake
+        if not self.intake.finished and self.intake.state is not S.IDLE:
+            return self.intake
+        return self.pin if self._state is S.ENTER_PIN and self.pin is not None else self
 
     def start(self) -> None:
         if not self._reader.available():
@@ -120,11 +124,9 @@ class CardSession(Part):
         self._eject(reason, message_id)
 
     def tell(self, message_id: str) -> None:
-        """The parent's news for the screen now up (a receipt printed while the card is out)."""
-        if self.back is not None:
-            self.back.tell(message_id)
-        else:
-            self.message_id, self.message_count = message_id, None
+        """The parent's news for the card's screen (a receipt printed while the card is out)."""
+        shown = self.back if self.back is not None else self
+        shown.message_id, shown.message_count = message_id, None
 
     @property
     def swiped(self) -> bool:
@@ -150,20 +152,15 @@ class CardSession(Part):
         mine = getattr(self._reader, "mine", None)  # StationCardPort: another reader's card
         if isinstance(event, READER_EVENTS) and mine is not None and not mine(event):
             return True
+        if isinstance(event, CardRemoved) and self.present and self.back is None:
+            self._removed()
+            return True
         if (active := self._active) is not self:
             return active.handle(event)
-        s, rid = self._state, self.request_id
+        rid = self.request_id
         match event:
             case KeyPressed():
-                if s is S.ENTER_PIN:
-                    self._pin.press(event.key)  # never logged or kept: the pad counts digits
-                return s is not S.HELD  # on HELD the parent's screen is up: its key
-            case CardRemoved() if self.present:
-                self._removed()
-            case PinKeyEvent() if s is S.ENTER_PIN:
-                self._pin_key(event)
-            case PinBlockReady() if s is S.ENTER_PIN and self.card is not None:
-                self._send(event)
+                return self._state is not S.HELD  # on HELD the parent's screen is up: its key
             case ports.AuthorizeDone(request_id=r) if r and r == rid:
                 self._answered(event.result)
             case ports.CoreRequestFailed(request_id=r) if r and r == rid:
@@ -203,26 +200,28 @@ class CardSession(Part):
 
     def _ask_pin(self, message_id: str = "", count: int | None = None) -> None:
         assert self.card is not None
-        self.pin_digits = 0
-        self._pin.begin(self.card.pan)
-        self._go(S.ENTER_PIN, message_id, count)
-        self.arm(self.ctx.timeouts.input)
+        self._go(S.ENTER_PIN)
+        self.pin = PinEntry(
+            self.ctx,
+            pinpad=self._pad,
+            pan=self.card.pan,
+            texts=self.texts,
+            amount=self.amount,
+            on_done=self._pin_done,
+            message_id=message_id,
+            count=count,
+        )
 
-    def _pin_key(self, event: PinKeyEvent) -> None:
-        self.pin_digits = event.digits
-        if event.kind is PinKeyKind.CANCEL:
-            self._eject("cancelled", "")
+    def _pin_done(self, outcome: Outcome) -> None:
+        if isinstance(outcome, PinAbandoned):
+            self._timed_out = outcome.reason == "customer_timeout"
+            self._eject(outcome.reason, "")
             return
-        if event.kind is PinKeyKind.DIGIT:
-            self.tell("card_digit_entered")
-        self.arm(self.ctx.timeouts.input)
-
-    def _send(self, event: PinBlockReady) -> None:
-        assert self.card is not None
+        assert isinstance(outcome, PinEntered) and self.card is not None
         self.request_id = str(uuid.uuid4())
         self._go(S.AUTHORIZING)
         self.arm(self.ctx.timeouts.core_lookup, customer=False)
-        self._authorize(self.request_id, self.card, event.pin_block, event.pin_format.value)
+        self._authorize(self.request_id, self.card, outcome.pin_block, outcome.pin_format)
 
     def _answered(self, result: ports.AuthResult) -> None:
         self.auth, self.request_id = result, ""
@@ -237,7 +236,7 @@ class CardSession(Part):
         if result.retain_card:
             if result.approved:
                 self._auth_unknown("retain_ordered")
-            self._pin.abort()
+            self._pad.abort()
             self._back().retain("issuer_order")
         elif result.approved:
             assert self.card is not None
@@ -254,11 +253,7 @@ class CardSession(Part):
             self._eject("declined", self.texts.declined(result.reason))
 
     def on_timeout(self) -> None:
-        if self._state is S.ENTER_PIN:
-            self.ctx.journal("customer_timeout", state="card_enter_pin")
-            self._timed_out = True
-            self._eject("customer_timeout", "")
-        elif self._state is S.AUTHORIZING:
+        if self._state is S.AUTHORIZING:
             self.request_id = ""  # a late answer is ignored: the parent's reversal settles it
             self.ctx.journal("card_auth_timeout")
             self._auth_unknown("timeout")
@@ -268,14 +263,15 @@ class CardSession(Part):
         self.present = False
         self.cards.taken()
         if self._state in (S.ENTER_PIN, S.HELD):
-            self._pin.abort()
+            if self.pin is not None:
+                self.pin.stop()
             self._back().end("removed", "card_error_removed")
         # AUTHORIZING: the answer is still awaited; what follows skips the take step
 
     # -- the card goes back (kiosk/journeys/parts/card_return.py) -------------------------------
 
     def _eject(self, reason: str, message_id: str) -> None:
-        self._pin.abort()
+        self._pad.abort()
         self._back().eject(reason, message_id, present=self.present)
 
     def _back(self) -> CardReturn:
