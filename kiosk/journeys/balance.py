@@ -22,7 +22,7 @@ from kiosk.documents.common import DocContext, mask_pan
 from kiosk.documents.receipts import BalanceData, balance_slip
 from kiosk.events import Key, KeyPressed
 from kiosk.journeys import balance_screens as screens
-from kiosk.journeys.card_journey import CardJourney, Purpose, Said, State
+from kiosk.journeys.card_journey import CardJourney, Purpose, Said, State, printing_screen
 from kiosk.journeys.card_ports import AuthResult
 from kiosk.journeys.parts.card_session import CardSessionEnded, CardState
 from kiosk.journeys.ports import PrintFinished
@@ -137,5 +137,5 @@ class BalanceJourney(CardJourney):
             masked = self.card.card.masked_pan if self.card.card else ""
             return screens.show_balance(self.ctx, self._balance(), masked, self.receipt_offered)
         if self.state is State.PRINTING:
-            return screens.printing(self.ctx, self.said)
+            return printing_screen(self.ctx, self.said)
         return screens.receipt_done(self.ctx, self.said)

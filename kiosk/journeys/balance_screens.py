@@ -1,6 +1,7 @@
 """Screen models of the balance inquiry's own steps (the card's are the card session's).
 
 The balance screen is private (headphones only in voice mode); Cancel there gives the card back.
+Printing is kiosk/journeys/card_journey.py's, shared with the statement.
 """
 
 from __future__ import annotations
@@ -25,16 +26,6 @@ def show_balance(ctx: PartContext, balance: Money, masked_pan: str, receipt: boo
         enter_label=t("continue"),
         cancel_label=t("cancel"),
         private=True,
-    )
-
-
-def printing(ctx: PartContext, said: Said) -> ScreenModel:
-    return ScreenModel(
-        screen_id="card_printing",
-        lang=ctx.lang(),
-        title=ctx.text("printing_title"),
-        busy=True,
-        **said.fields(ctx),
     )
 
 

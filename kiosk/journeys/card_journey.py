@@ -72,6 +72,14 @@ class Said:
         return {"message": text, "tone": tone}
 
 
+def printing_screen(ctx: PartContext, said: Said) -> ScreenModel:
+    """Paper on its way (a balance slip, statement pages): busy, nothing to press."""
+    t = ctx.text
+    return ScreenModel(
+        "card_printing", ctx.lang(), t("printing_title"), busy=True, **said.fields(ctx)
+    )
+
+
 class CardJourney:
     purpose: Purpose  # each journey names its own
 

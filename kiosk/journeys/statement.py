@@ -26,7 +26,7 @@ from kiosk.documents.statement import (
 )
 from kiosk.events import Key, KeyPressed
 from kiosk.journeys import statement_screens as screens
-from kiosk.journeys.card_journey import CardJourney, Purpose, Said, State
+from kiosk.journeys.card_journey import CardJourney, Purpose, Said, State, printing_screen
 from kiosk.journeys.card_ports import AuthResult, CoreRequestFailed, StatementFetched
 from kiosk.journeys.ports import PrintFinished
 from kiosk.journeys.screen_model import ScreenModel
@@ -133,7 +133,7 @@ class StatementJourney(CardJourney):
             return screens.choose_period(self.ctx)
         if self.state is State.FETCHING:
             return screens.fetching(self.ctx)
-        return screens.printing(self.ctx, self.said)
+        return printing_screen(self.ctx, self.said)
 
 
 def _money(wire: dict[str, str], currency: str) -> str:

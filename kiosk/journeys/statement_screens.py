@@ -1,8 +1,8 @@
-"""Screen models of the statement's own steps (the card's are the card session's)."""
+"""Screen models of the statement's own steps (the card's are the card session's; printing is
+kiosk/journeys/card_journey.py's, shared with the balance slip)."""
 
 from __future__ import annotations
 
-from kiosk.journeys.card_journey import Said
 from kiosk.journeys.parts.base import PartContext
 from kiosk.journeys.screen_model import Choice, ScreenModel
 
@@ -24,14 +24,4 @@ def fetching(ctx: PartContext) -> ScreenModel:
         lang=ctx.lang(),
         title=ctx.text("card_fetching_statement"),
         busy=True,
-    )
-
-
-def printing(ctx: PartContext, said: Said) -> ScreenModel:
-    return ScreenModel(
-        screen_id="card_printing",
-        lang=ctx.lang(),
-        title=ctx.text("printing_title"),
-        busy=True,
-        **said.fields(ctx),
     )
