@@ -1,14 +1,16 @@
 """Reprint a receipt by its reference: typed on the keypad (this kiosk's number) or scanned.
 
-An explicit state machine like the bill payment: events in through `handle`, time through
-`tick`. The reprint is honest the same way the first print is: "reprinted" only on the
-printer's confirmation; otherwise the screen shows the receipt as a QR code.
+    reference (KeypadEntry, or a scan) -> looked up (journal or core) -> reprinted (ReceiptStep)
+      -> result; not found or unavailable -> asked again, told why
+
+The reprint is honest the same way the first print is: "reprinted" only on the printer's
+confirmation; otherwise the screen shows the receipt as a QR code.
 """
 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import Enum
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
@@ -19,10 +21,20 @@ from kiosk.documents import DocContext, rebuild
 from kiosk.errors import KioskError
 from kiosk.events import Key, KeyPressed
 from kiosk.i18n import Catalog
-from kiosk.journeys.ports import PrintFinished, PrintPort
+from kiosk.journeys.parts.base import PartContext
+from kiosk.journeys.parts.keypad_entry import (
+    Entered,
+    EntryKind,
+    EntrySpec,
+    KeypadEntry,
+)
+from kiosk.journeys.parts.receipt_step import ReceiptDone, ReceiptStep
+from kiosk.journeys.parts.steps import StepRunner
+from kiosk.journeys.ports import PrintPort
 from kiosk.journeys.reprint_source import REFERENCE, ReceiptFound, ReceiptLookupFailed
-from kiosk.journeys.screen_model import InputField, ScreenModel, Tone
+from kiosk.journeys.screen_model import ScreenModel, Tone
 from kiosk.money.ledger import Ledger
+from kiosk.runtime.config import TimeoutConfig
 
 MAX_DIGITS = 12
 
@@ -49,6 +61,17 @@ class RState(str, Enum):
 
 
 R = RState
+ENTRY = EntrySpec(
+    kind=EntryKind.CODE,
+    screen_id=R.ENTER.value,
+    title_id="reprint_title",
+    label_id="reprint_label",
+    hint_id="reprint_enter",
+    invalid_id="reprint_not_found",
+    max_length=MAX_DIGITS,
+    valid=lambda digits: bool(digits),
+    timeout=24 * 3600.0,  # the services menu's idle timeout ends a forgotten reprint
+)
 TRANSITIONS: dict[RState, frozenset[RState]] = {
     R.ENTER: frozenset({R.LOOKING_UP, R.EXIT}),
     R.LOOKING_UP: frozenset({R.PRINTING, R.RESULT, R.ENTER}),
@@ -76,101 +99,113 @@ class ReprintJourney:
     ) -> None:
         self.kiosk_id, self.lang, self.catalog, self.clock = kiosk_id, lang, catalog, clock
         self._ledger, self._source, self._printer = ledger, source, printer
-        self._timeouts = {R.LOOKING_UP: lookup_timeout, R.PRINTING: print_timeout}
         self._tz, self._columns = ZoneInfo(timezone), columns
+        timeouts = TimeoutConfig(core_lookup=lookup_timeout, print_job=print_timeout)
+        self.ctx = PartContext(catalog, clock, timeouts, self._journal, lambda: self.lang)
         self.session_id = str(uuid.uuid4())
-        self.state = R.ENTER
-        self.digits = ""
+        self.steps = StepRunner(
+            name="reprint",
+            clock=clock,
+            initial=R.ENTER,
+            transitions=TRANSITIONS,
+            customer_steps=frozenset(),
+        )
         self.reference = ""
-        self.message_id = ""
         self.printed: bool | None = None
         self._request = ""
-        self._job = ""
         self._found_source = ""
-        self._deadline: float | None = None
+        self._ask()
 
-    def _go(self, target: RState) -> None:
-        if target not in TRANSITIONS[self.state]:
-            raise RuntimeError(f"{self.state.value} -> {target.value} is not allowed")
-        self.state = target
-        timeout = self._timeouts.get(target)
-        self._deadline = None if timeout is None else self.clock.monotonic() + timeout
+    @property
+    def state(self) -> RState:
+        return self.steps.step
+
+    def _journal(self, kind: str, **data: object) -> None:
+        self._ledger.record(self.session_id, kind, data)
 
     def _t(self, message_id: str, **values: Any) -> str:
         return self.catalog.text(self.lang, message_id, **values)
 
     # -- events --------------------------------------------------------------------------
     def handle(self, event: object) -> None:
+        part = self.steps.part
         match event:
-            case KeyPressed(key=key):
-                self._on_key(key)
+            case KeyPressed(key=Key.LANGUAGE):
+                self.lang = "en" if self.lang == "zh_CN" else "zh_CN"
+            case KeyPressed(key=key) if part is None and self.state is R.RESULT:
+                if key in (Key.ENTER, Key.CANCEL):
+                    self.steps.go(R.EXIT if key is Key.CANCEL else R.ENTER)
+                    self.reference, self.printed = "", None
+                    if key is Key.ENTER:
+                        self._ask()
             case ReferenceScanned(value=value) if self.state is R.ENTER:
                 self._look_up(value.strip())
             case ReceiptFound() | ReceiptLookupFailed():
                 self._on_found(event)
-            case PrintFinished():
-                self._on_printed(event)
+            case _ if part is not None:
+                part.handle(event)
 
     def tick(self) -> None:
-        if self._deadline is None or self.clock.monotonic() < self._deadline:
-            return
-        self._deadline = None
-        if self.state is R.LOOKING_UP:
-            self.message_id = "reprint_unavailable"
-            self._go(R.ENTER)
-        elif self.state is R.PRINTING:
-            self._finish(printed=False, status="timeout", detail="no answer")
+        self.steps.tick(self._lookup_silent)
 
-    def _on_key(self, key: Key) -> None:
-        if key is Key.LANGUAGE:
-            self.lang = "en" if self.lang == "zh_CN" else "zh_CN"
-        elif self.state is R.ENTER:
-            if key.is_digit and len(self.digits) < MAX_DIGITS:
-                self.digits += key.value
-                self.message_id = ""
-            elif key is Key.CLEAR:
-                self.digits = self.digits[:-1]
-            elif key is Key.CANCEL:
-                self._go(R.EXIT)
-            elif key is Key.ENTER and self.digits:
-                self._look_up(f"{self.kiosk_id}-{int(self.digits):06d}")
-        elif self.state is R.RESULT and key in (Key.ENTER, Key.CANCEL):
-            self._go(R.EXIT if key is Key.CANCEL else R.ENTER)
-            self.digits, self.reference, self.printed = "", "", None
+    def _ask(self, message_id: str = "") -> None:
+        """The reference entry, told why when asked again."""
+        entry = KeypadEntry(self.ctx, ENTRY, self._entered, message_id=message_id)
+        self.steps.step, self.steps.part = R.ENTER, entry
+
+    def _entered(self, outcome: object) -> None:
+        if isinstance(outcome, Entered):
+            self._look_up(f"{self.kiosk_id}-{int(outcome.value):06d}")
+        else:  # cancelled, or the customer left
+            self.steps.go(R.EXIT)
 
     def _look_up(self, reference: str) -> None:
         if not REFERENCE.match(reference):
-            self.message_id = "reprint_not_found"
+            self._ask("reprint_not_found")
             return
-        self.reference, self.message_id = reference, ""
+        self.reference = reference
         self._request = str(uuid.uuid4())
-        self._go(R.LOOKING_UP)
+        self.steps.go(R.LOOKING_UP, self.ctx.timeouts.core_lookup)
         self._source.request(self._request, reference)
+
+    def _lookup_silent(self) -> None:
+        if self.state is R.LOOKING_UP:
+            self._ask("reprint_unavailable")
 
     def _on_found(self, event: ReceiptFound | ReceiptLookupFailed) -> None:
         if self.state is not R.LOOKING_UP or event.request_id != self._request:
             return
         if isinstance(event, ReceiptLookupFailed):
             not_found = event.code == "RECEIPT_NOT_FOUND"
-            self.message_id = "reprint_not_found" if not_found else "reprint_unavailable"
-            self._ledger.record(self.session_id, "reprint_lookup_failed", {"code": event.code})
-            self._go(R.ENTER)
+            self._journal("reprint_lookup_failed", code=event.code)
+            self._ask("reprint_not_found" if not_found else "reprint_unavailable")
             return
         try:
             document = self._document(event)
         except KioskError as exc:
-            self._ledger.record(self.session_id, "reprint_lookup_failed", {"code": exc.code})
-            self.message_id = "reprint_unavailable"
-            self._go(R.ENTER)
+            self._journal("reprint_lookup_failed", code=exc.code)
+            self._ask("reprint_unavailable")
             return
         status = self._printer.last_status()
         if not status.can_print:
-            self._go(R.RESULT)  # no paper: the QR on screen is the receipt, said up front
+            self.steps.go(R.RESULT)  # no paper: the QR on screen is the receipt, said up front
             self._record(False, status.value, "printer unavailable", event.source)
             return
-        self._job = str(uuid.uuid4())
-        self._go(R.PRINTING)
-        self._printer.submit(self._job, document)
+        record = {"reference": self.reference, "from": event.source}
+        kinds = ("receipt_reprinted", "receipt_reprint_failed")
+        step = ReceiptStep(
+            self.ctx,
+            printer=self._printer,
+            document=document,
+            screen_id=R.PRINTING.value,
+            on_done=self._printed,
+            title_id="reprint_title",
+            body_id="reprint_printing",
+            kinds=kinds,
+            record=record,
+        )
+        self.steps.go(R.PRINTING, part=step)
+        step.start()
 
     def _document(self, event: ReceiptFound) -> Document:
         when = self.clock.now().astimezone(self._tz).strftime("%Y-%m-%d %H:%M:%S")
@@ -178,14 +213,10 @@ class ReprintJourney:
         self._found_source = event.source
         return rebuild(ctx, event.kind, event.data)
 
-    def _on_printed(self, event: PrintFinished) -> None:
-        if self.state is R.PRINTING and event.job_id == self._job:
-            r = event.result
-            self._finish(printed=r.printed, status=r.status.value, detail=r.detail)
-
-    def _finish(self, *, printed: bool, status: str, detail: str) -> None:
-        self._go(R.RESULT)
-        self._record(printed, status, detail, self._found_source)
+    def _printed(self, outcome: object) -> None:
+        assert isinstance(outcome, ReceiptDone)
+        self.printed = outcome.printed
+        self.steps.go(R.RESULT)
 
     def _record(self, printed: bool, status: str, detail: str, source: str) -> None:
         self.printed = printed
@@ -195,29 +226,18 @@ class ReprintJourney:
 
     # -- screen --------------------------------------------------------------------------
     def screen(self) -> ScreenModel:
+        language = "English" if self.lang == "zh_CN" else "中文"
+        part = self.steps.part
+        if part is not None:
+            return replace(part.screen(), language_label=language)
         base: dict[str, Any] = {
             "screen_id": self.state.value,
             "lang": self.lang,
             "title": self._t("reprint_title"),
-            "language_label": "English" if self.lang == "zh_CN" else "中文",
+            "language_label": language,
         }
-        if self.state is R.ENTER:
-            field = InputField(self._t("reprint_label"), self.digits, MAX_DIGITS)
-            message = self._t(self.message_id) if self.message_id else ""
-            return ScreenModel(
-                **base,
-                body=(self._t("reprint_enter"),),
-                input=field,
-                message=message,
-                tone=Tone.ERROR if message else Tone.INFO,
-                enter_label=self._t("continue"),
-                cancel_label=self._t("cancel"),
-                clear_label=self._t("clear"),
-            )
         if self.state is R.LOOKING_UP:
             return ScreenModel(**base, body=(self._t("reprint_looking"),), busy=True)
-        if self.state is R.PRINTING:
-            return ScreenModel(**base, body=(self._t("reprint_printing"),), busy=True)
         if self.state is R.RESULT and self.printed:
             return ScreenModel(
                 **base,

@@ -15,8 +15,6 @@ from kiosk.journeys.reprint import ReprintJourney, RState
 from kiosk.journeys.screen_model import ScreenModel
 from kiosk.journeys.topup import TopupJourney, TopupState
 
-CUSTOMER_TOPUP_STATES = (TopupState.CHOOSE, TopupState.ENTER_NUMBER, TopupState.INSERT_CASH)
-
 
 class TopupService:
     takes_cash = True  # notes and coins go to this journey while it is open
@@ -34,6 +32,7 @@ class TopupService:
 
     def begin(self, lang: str) -> None:
         self.journey = self._factory(lang)
+        self.journey.timeout_factor = self.timeout_factor  # voice mode: longer to act
         self.journey.start()
 
     @property
@@ -53,9 +52,9 @@ class TopupService:
         return self.journey.screen()
 
     def abandon(self) -> None:
-        """The customer left: Cancel settles inserted cash exactly as the journey's own Cancel."""
-        if self.journey is not None and self.journey.state in CUSTOMER_TOPUP_STATES:
-            self.journey.handle(KeyPressed(Key.CANCEL))
+        """The customer left: inserted cash is settled exactly as the journey's own Cancel."""
+        if self.journey is not None:
+            self.journey.abandon()
 
 
 class ReprintService:

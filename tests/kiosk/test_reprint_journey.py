@@ -111,15 +111,11 @@ def test_unknown_reference_says_so_and_lets_the_customer_retype(tmp_path: Path) 
     assert journey.state is RState.ENTER and rig.printer.jobs == []
 
 
-def test_scanned_reference_of_another_kiosk_comes_from_the_core(
-    tmp_path: Path, core: tuple[str, Store]
-) -> None:
-    url, store = core
-    other = CoreHttp(url, "kiosk-other", "tok-2", verify=False)
+def _posted(http: CoreHttp, kiosk_id: str, seq: int) -> dict:
     txn = {
         "txn_id": str(uuid.uuid4()),
-        "kiosk_id": "kiosk-other",
-        "seq": 7,
+        "kiosk_id": kiosk_id,
+        "seq": seq,
         "type": "bill_payment",
         "created_at": "2026-11-23T08:15:00Z",
         "amount": "150.00",
@@ -133,12 +129,24 @@ def test_scanned_reference_of_another_kiosk_comes_from_the_core(
             "prepayment": {"amount": "24.50", "currency": "CNY"},
         },
     }
-    [result] = other.post_json("/v1/transactions", {"transactions": [txn]})["results"]
+    [result] = http.post_json("/v1/transactions", {"transactions": [txn]})["results"]
     assert result["status"] == "accepted", result
+    return txn
+
+
+def test_a_scanned_reference_missing_here_comes_from_the_core_but_only_this_kiosks(
+    tmp_path: Path, core: tuple[str, Store]
+) -> None:
+    """The journal lost it (a replaced disk): the core reprints it; another kiosk's receipt is
+    not this kiosk's to print (CORE_API.md: an invoice belongs to the kiosk that made it)."""
+    url, store = core
+    other = CoreHttp(url, "kiosk-other", "tok-2", verify=False)
     rig = make_rig(tmp_path)
     http = CoreHttp(url, "kiosk-test", "tok-1", verify=False)
+    txn = _posted(http, "kiosk-test", 7)
+    _posted(other, "kiosk-other", 8)
     journey, _ = _journey(rig, http)
-    journey.handle(ReferenceScanned("kiosk-other-000007"))
+    journey.handle(ReferenceScanned("kiosk-test-000007"))
     assert journey.state is RState.PRINTING, rig.ledger.records()[-1].data
     _, document, _ = rig.printer.jobs[-1]
     amounts = {b.left: b.right for b in document.blocks if isinstance(b, Columns)}

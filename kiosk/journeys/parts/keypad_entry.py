@@ -65,11 +65,14 @@ class KeypadEntry(Part):
         on_done: Callable[[Outcome], None],
         *,
         value: str = "",
+        message_id: str = "",
     ) -> None:
+        """`message_id`: why the customer is asked again (the number was not found), shown
+        until their first key."""
         super().__init__(ctx, on_done)
         self.spec = spec
         self.value = value
-        self.message_id = ""
+        self.message_id = message_id
         self.arm(spec.timeout if spec.timeout is not None else ctx.timeouts.input)
 
     def handle(self, event: object) -> bool:

@@ -62,7 +62,11 @@ class ReceiptStep(Part):
         paper: bool = True,
         title_id: str = "printing_title",
         body_id: str = "printing_body",
+        kinds: tuple[str, str] = ("receipt_printed", "receipt_not_printed"),
+        record: dict[str, object] | None = None,
     ) -> None:
+        """`kinds`: the journal kinds of success and failure; `record`: what is journaled with
+        them (default: the receipt's source, so it can be rebuilt for a reprint)."""
         super().__init__(ctx, on_done)
         self._printer = printer
         self.document = document
@@ -71,15 +75,17 @@ class ReceiptStep(Part):
         self._title_id, self._body_id = title_id, body_id
         self.job_id = str(uuid.uuid4())
         self.source = receipt_source(document, ctx.lang())
+        self._kinds = kinds
+        self._record = record if record is not None else {"receipt": self.source}
 
     def start(self) -> None:
         """Submits the job; with no paper receipt possible, ends at once (on-screen)."""
         if not self.paper:
             self.ctx.journal(
-                "receipt_not_printed",
+                self._kinds[1],
                 status="onscreen",
                 detail="printer unavailable before payment",
-                receipt=self.source,
+                **self._record,
             )
             self.finish(ReceiptDone(printed=False, onscreen=True))
             return
@@ -94,10 +100,10 @@ class ReceiptStep(Part):
         result = event.result
         extra = {"incomplete": True, "reprint_code": self.document.reference}
         self.ctx.journal(
-            "receipt_printed" if result.printed else "receipt_not_printed",
+            self._kinds[0] if result.printed else self._kinds[1],
             status=result.status.value,
             detail=result.detail,
-            receipt=self.source,
+            **self._record,
             **(extra if result.incomplete else {}),
         )
         self.finish(ReceiptDone(printed=result.printed, incomplete=result.incomplete))
@@ -106,10 +112,10 @@ class ReceiptStep(Part):
     def on_timeout(self) -> None:
         # No answer from the printer: part of the receipt may be out, so give a reprint code.
         self.ctx.journal(
-            "receipt_not_printed",
+            self._kinds[1],
             status="timeout",
             detail="no answer",
-            receipt=self.source,
+            **self._record,
             incomplete=True,
             reprint_code=self.document.reference,
         )

@@ -45,7 +45,7 @@ def insert_screen(view: TenderView) -> ScreenModel:
             screen_id=view.screen_id,
             lang=view.ctx.lang(),
             title=t(spec.title_id),
-            body=spec.lines(),
+            body=(*(t(i) for i in spec.intro_ids), *spec.lines()),
             amounts=(AmountLine(t(spec.total_label_id), total.display(), emphasis=True),),
             enter_label=t(spec.enter_id) if not total.is_zero() else "",
             cancel_label=t("cancel"),

@@ -23,6 +23,7 @@ class TenderSpec:
     screen_ids: Mapping[TenderState, str]
     title_id: str = "insert_title"
     lines: Callable[[], tuple[str, ...]] = field(default=lambda: ())  # the parent's own lines
+    intro_ids: tuple[str, ...] = ()  # an open amount: what to do, before the parent's lines
     total_label_id: str = "insert_inserted"
     enter_id: str = "confirm_button"  # an open amount: Enter pays what is in
     confirm: bool = True  # reaching the amount asks the customer to confirm
