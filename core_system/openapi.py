@@ -157,7 +157,8 @@ _SCHEMAS: dict[str, Any] = {
         "PARTIAL_NOT_ALLOWED (less than due, biller without partial_allowed), "
         "PARTIAL_NOT_DECLARED (less than due without details.partial: true), "
         "PREPAYMENT_MISMATCH (more than due unless amount - details.prepayment = amount_due), "
-        "BILL_MISMATCH (details.biller/account/amount_due not the bill's)",
+        "BILL_MISMATCH (details.biller/account/amount_due not the bill's), UNKNOWN_BILLER "
+        "(the bill's biller record is unusable)",
         "properties": {"code": {"type": "string"}, "message": {"type": "string"}},
     },
 }
@@ -210,7 +211,9 @@ _DOCUMENT: dict[str, Any] = {
                             "required": ["billers"],
                             "properties": {"billers": {"type": "array", "items": _ref("Biller")}},
                         },
-                        "billers this kiosk may take payments for, in the order to offer them",
+                        "billers this kiosk may take payments for, in the order to offer them; "
+                        "a biller whose record is malformed is left out (and logged), never "
+                        "hiding the others",
                     ),
                     **_AUTH_ERRORS,
                 },

@@ -8,6 +8,8 @@ all a single-process reference core needs and avoids SQLite upgrade deadlocks.
 
 from __future__ import annotations
 
+import logging
+import re
 import threading
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -34,8 +36,11 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sess
 
 from core_system.seed import DEMO_ACCOUNTS, DEMO_BILLERS
 from core_system.validation import ValidationError, ValidTxn, check_bill_amount
+from kiosk.errors import KioskError
 from kiosk.money.amount import Money
 from kiosk.money.billing import Bill, Biller
+
+logger = logging.getLogger(__name__)
 
 
 class CoreBase(DeclarativeBase):
@@ -186,16 +191,17 @@ class Store:
     # -- look-ups ------------------------------------------------------------------------------
 
     def billers(self) -> list[Biller]:
+        """The billers to offer, in order; a row that does not parse is left out and logged
+        (CORE_API.md: one bad biller never hides the others)."""
         with self._sessions() as s:
-            return [
-                _biller(r)
-                for r in s.scalars(select(BillerRow).order_by(BillerRow.position, BillerRow.code))
-            ]
+            rows = s.scalars(select(BillerRow).order_by(BillerRow.position, BillerRow.code))
+            return [b for b in map(_checked_biller, rows) if b is not None]
 
     def biller(self, code: str) -> Biller | None:
+        """None for an unknown biller and for one whose row does not parse (logged)."""
         with self._sessions() as s:
             row = s.get(BillerRow, code)
-            return None if row is None else _biller(row)
+            return None if row is None else _checked_biller(row)
 
     def account_exists(self, biller: str, account: str) -> bool:
         with self._sessions() as s:
@@ -286,11 +292,12 @@ class Store:
                 raise ValidationError("BILL_MISMATCH", f"details.{key} does not match the bill")
         if txn.amount.currency != bill.currency:
             raise ValidationError("MONEY_INVALID", "currency differs from the bill's")
-        biller = s.get(BillerRow, bill.biller)
-        if biller is None:  # a foreign key makes this impossible; say so rather than crash
-            raise ValidationError("UNKNOWN_BILL", f"bill {bill_id!r} has no biller")
+        row = s.get(BillerRow, bill.biller)
+        biller = None if row is None else _checked_biller(row)
+        if biller is None:  # missing (the foreign key forbids it) or malformed: logged
+            raise ValidationError("UNKNOWN_BILLER", f"the biller of bill {bill_id!r} is unusable")
         due = Money.parse(bill.amount_due, bill.currency)
-        settles = check_bill_amount(txn.amount, txn.details, due, _biller(biller))
+        settles = check_bill_amount(txn.amount, txn.details, due, biller)
         if settles and bill.status == "open":
             bill.status = "paid"
             bill.paid_by_txn = txn.txn_id
@@ -436,6 +443,19 @@ def _biller_row(b: Biller, position: int) -> BillerRow:
         offline_allowed=b.offline_allowed,
         offline_limit=str(b.offline_limit.amount),
     )
+
+
+def _checked_biller(r: BillerRow) -> Biller | None:
+    """The row as a Biller a kiosk can use, or None (logged for the back office) when its money
+    fields, currency or account pattern are malformed: served, it would break every kiosk's
+    biller list, and /v1/bills would answer a 500 for its accounts."""
+    try:
+        biller = _biller(r)
+        re.compile(biller.account_pattern)
+    except (KioskError, re.error) as exc:
+        logger.warning("biller %s left out: malformed row in the billers table (%s)", r.code, exc)
+        return None
+    return biller
 
 
 def _biller(r: BillerRow) -> Biller:

@@ -17,7 +17,7 @@ from kiosk.clock import Clock
 from kiosk.errors import CoreError, KioskError
 from kiosk.events import EventBus
 from kiosk.journeys.ports import BillLookupFailed, BillsFetched, PrintFinished
-from kiosk.money.billing import Biller
+from kiosk.money.billing import Biller, CoreReplyError
 from kiosk.money.offline_policy import BillCache
 from kiosk.runtime.core_client import CoreClient
 from kiosk.runtime.worker import Worker
@@ -123,6 +123,9 @@ class CoreBillLookup:
             self._tried_at = self._clock.monotonic()
         try:
             billers = tuple(self._client.billers())
+        except CoreReplyError as exc:  # the core answered: not "unreachable"
+            log.warning("billers not refreshed: core answered with an invalid biller: %s", exc)
+            return False
         except KioskError as exc:
             log.warning("billers not refreshed: %s", exc)
             return False

@@ -7,11 +7,14 @@ see a KeyError or a requests exception.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from kiosk.errors import CoreError
 from kiosk.money.billing import Bill, Biller, CoreReplyError
 from offline_queue.http import CoreHttp
+
+log = logging.getLogger(__name__)
 
 
 class CoreClient:
@@ -27,8 +30,27 @@ class CoreClient:
         return isinstance(reply, dict) and reply.get("status") == "ok"
 
     def billers(self) -> list[Biller]:
+        """The billers the core offers, leaving out (and logging for a technician) any the
+        kiosk cannot parse, so one bad biller never hides the others (CORE_API.md); a list
+        with nothing usable in it is a CoreReplyError - the core answered, it is not away."""
         reply = self._http.get_json("/v1/billers")
-        return [Biller.from_wire(item) for item in _list(reply, "billers")]
+        billers: list[Biller] = []
+        invalid: list[str] = []
+        for item in _list(reply, "billers"):
+            try:
+                billers.append(Biller.from_wire(item))
+            except CoreReplyError as exc:
+                code = item.get("code") if isinstance(item, dict) else None
+                invalid.append(f"{code if isinstance(code, str) else '?'}: {exc}")
+        if invalid:
+            log.warning(
+                "technician alert: core answered with an invalid biller (%d left out): %s",
+                len(invalid),
+                "; ".join(invalid)[:500],
+            )
+            if not billers:
+                raise CoreReplyError("core answered with an invalid biller list")
+        return billers
 
     def bills(self, biller: str, account: str) -> list[Bill]:
         """Open bills of the account; CoreError UNKNOWN_BILLER / UNKNOWN_ACCOUNT when the core
