@@ -152,7 +152,8 @@ def test_the_pin_is_never_journaled_nor_kept(tmp_path: Path) -> None:
     rig.answer(**approved())
     for record in rig.ledger.records():
         assert PIN not in repr(record.data) and block not in repr(record.data)
-    assert block not in repr(vars(rig.part)) and PIN not in repr(vars(rig.part))
+    for part in (rig.part, rig.part.pin, rig.part.intake):
+        assert block not in repr(vars(part)) and PIN not in repr(vars(part))
 
 
 def test_every_card_screen_has_its_id_the_amount_and_cancel_only_where_it_acts(
