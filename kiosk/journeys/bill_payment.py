@@ -15,7 +15,6 @@ inserted cash is accounted for on every path out.
 from __future__ import annotations
 
 import logging
-import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -25,12 +24,12 @@ from drivers.printer.document import Document
 from kiosk.card.handling import CardHandler
 from kiosk.events import CustomerTouched, Key, KeyPressed
 from kiosk.journeys import bill_payment_books as books
-from kiosk.journeys import bill_payment_receipts as receipts
 from kiosk.journeys.bill_payment_card import BillCardPay, CardPay, CardWiring
 from kiosk.journeys.bill_payment_card_ports import PaymentCorePort
+from kiosk.journeys.bill_payment_cash import BillCashPay
 from kiosk.journeys.bill_payment_lookup import BillFound, BillLookupStep, LookupRefused
 from kiosk.journeys.bill_payment_screens import build_screen
-from kiosk.journeys.bill_payment_setup import JourneySetup, account_spec, payer_lines, tender_spec
+from kiosk.journeys.bill_payment_setup import JourneySetup, account_spec
 from kiosk.journeys.bill_payment_states import (
     CUSTOMER_STEPS,
     MAX_CHOICES,
@@ -44,10 +43,9 @@ from kiosk.journeys.parts.base import Part, PartContext
 from kiosk.journeys.parts.keypad_entry import Entered, EntryCancelled, KeypadEntry
 from kiosk.journeys.parts.receipt_step import ReceiptDone, ReceiptStep
 from kiosk.journeys.parts.steps import StepRunner
-from kiosk.journeys.parts.tender import Tender, TenderDone
+from kiosk.journeys.parts.tender import Tender
 from kiosk.journeys.screen_model import ScreenModel
 from kiosk.journeys.session import CustomerSession
-from kiosk.money import offline_policy
 from kiosk.money.amount import Money
 from kiosk.money.billing import Biller
 from offline_queue.events import TransactionAccepted, TransactionDead
@@ -93,6 +91,7 @@ class BillPaymentJourney:
             lambda: self.timeout_factor,
         )
         self._offline_session = ""  # the session paying a cached bill offline (offline_policy)
+        self.cash = BillCashPay(self)
         self.card: BillCardPay | None = None
         if card_reader is not None and pinpad is not None and card_core is not None:
             self.card = BillCardPay(self, CardWiring(card_reader, pinpad, card_core, card_handler))
@@ -304,7 +303,7 @@ class BillPaymentJourney:
         elif key in (Key.ENTER, Key.D1) and not self.setup.cash.available():
             self.notice("cash_unavailable", Step.ATTRACT)
         elif key in (Key.ENTER, Key.D1) and not self.printer_warned():
-            self._open_cash()
+            self.cash.open()
 
     def printer_warned(self) -> bool:
         """No paper receipt possible: said (and journaled) before any money is taken."""
@@ -322,56 +321,9 @@ class BillPaymentJourney:
         elif key in (Key.ENTER, Key.D1) and self.card is not None and self.card.chosen:
             self.card.open()
         elif key in (Key.ENTER, Key.D1):
-            self._open_cash()
+            self.cash.open()
 
-    def _open_cash(self) -> None:
-        s = self.session
-        assert s.bill is not None and s.biller is not None
-        s.txn_id = str(uuid.uuid4())
-        spec = tender_spec(
-            s.biller,
-            s.bill.amount_due,
-            overpay_consent=self.overpay_consent,
-            online=self.cash_online,
-            lines=lambda: payer_lines(self.ctx, s),
-        )
-        tender = Tender(
-            self.ctx, spec, cash=self.setup.cash, currency=self.currency, on_done=self._cash_done
-        )
-        s.cash = tender.tally
-        self.go(Step.CASH, part=tender)
-        tender.start(
-            biller=s.biller.code,
-            account=s.account,
-            bill_id=s.bill.bill_id,
-            amount_due=s.bill.amount_due.wire(),
-            currency=self.currency,
-        )
-
-    def cash_online(self) -> bool:
-        return self.setup.online() and not self.offline
-
-    def _cash_done(self, outcome: object) -> None:
-        assert isinstance(outcome, TenderDone)
-        s, ledger, ctx = self.session, self.setup.ledger, self.setup.doc_context(self.session.lang)
-        if outcome.complete:
-            self._booked(books.commit_cash_payment(ledger, s, offline=self.offline))
-            document = receipts.cash_receipt(ctx, s)
-            if self.offline:
-                t = self.ctx.text
-                banner, note = t("offline_receipt_banner"), t("offline_receipt_note")
-                document = offline_policy.provisional(document, banner, note)
-            self.print_receipt(document, "printing_receipt")
-        elif not outcome.total.is_zero():
-            s.settle_reason = outcome.reason
-            self._booked(books.credit_cash(ledger, s, outcome.reason))
-            self.print_receipt(receipts.credit_slip(ctx, s), "printing_credit_slip")
-        elif outcome.reason == "device_fault":
-            self.notice("cash_unavailable", Step.ATTRACT)
-        else:
-            self.to_attract()
-
-    def _booked(self, seq: int) -> None:
+    def booked(self, seq: int) -> None:
         self.session.reference = f"{self.kiosk_id}-{seq:06d}"
         self.setup.sync.wake()
 

@@ -19,6 +19,7 @@ from typing import Protocol
 from drivers.card_reader.base import CardInserted, CardRemoved, StripeRead, StripeReadFailed
 from drivers.card_reader.emv.card_data import CardData
 from drivers.pinpad.base import PinBlockReady, PinKeyEvent
+from drivers.printer.document import Document
 from kiosk.card.handling import CardHandler
 from kiosk.journeys import bill_payment_books as books
 from kiosk.journeys import bill_payment_receipts as receipts
@@ -106,7 +107,9 @@ class PayHost(Protocol):
 
     def printer_warned(self) -> bool: ...
 
-    def print_receipt(self, document: object, screen_id: str) -> None: ...
+    def booked(self, seq: int) -> None: ...
+
+    def print_receipt(self, document: Document, screen_id: str) -> None: ...
 
     def to_attract(self) -> None: ...
 
@@ -240,8 +243,7 @@ class BillCardPay:
             host.setup.ledger, host.session, pay.amount, card.masked_pan, result.auth_code
         )
         pay.approved, pay.auth_code = True, result.auth_code
-        host.session.reference = f"{host.setup.kiosk_id}-{seq:06d}"
-        host.setup.sync.wake()
+        host.booked(seq)
         self.session.release("paid")  # the card first, then the receipt
 
     def _auth_unknown(self, reason: str) -> None:
