@@ -23,6 +23,7 @@ from drivers.xfs4iot.emulator_cash import (
     storage_payload,
     total_minor,
 )
+from drivers.xfs4iot.emulator_dispenser_info import capabilities_payload, status_payload
 from drivers.xfs4iot.emulator_service import CommandContext, CommandFailed, Endpoint, Handler
 from drivers.xfs4iot.emulator_tokens import check_token, present_token
 from drivers.xfs4iot.errors import CompletionCode
@@ -95,51 +96,12 @@ class DispenserModel:
     # --- Common ---
 
     async def status(self, ctx: CommandContext, payload: Payload) -> Payload:
-        dispenser = "ok" if all(u.status == "ok" for u in self.units) else "attention"
-        if self.device == "hardwareError":
-            dispenser = "stop"
-        position = {
-            "position": POSITION,
-            "shutter": self.shutter,
-            "positionStatus": "notEmpty" if self.at_position else "empty",
-            "transport": "ok",
-            "transportStatus": "empty",
-        }
-        stacker = "notEmpty" if self.stacker else "empty"
-        return {
-            "common": {"device": self.device, "devicePosition": "inPosition"},
-            "cashDispenser": {"intermediateStacker": stacker, "positions": [position]},
-            "cashManagement": {"dispenser": dispenser, "safeDoor": "closed"},
-        }
+        return status_payload(
+            self.device, self.shutter, self.units, bool(self.at_position), bool(self.stacker)
+        )
 
     async def capabilities(self, ctx: CommandContext, payload: Payload) -> Payload:
-        commands = {name: {"versions": ["2.0"]} for name in self.handlers()}
-        interfaces = sorted({name.split(".")[0] for name in commands})
-        return {
-            "interfaces": [
-                {"name": i, "commands": {c: v for c, v in commands.items() if c.startswith(i)}}
-                for i in interfaces
-            ],
-            "common": {
-                "serviceVersion": "1.0",
-                "endToEndSecurity": {
-                    "required": "always",
-                    "hardwareSecurityElement": True,
-                    "responseSecurityEnabled": "never",
-                    "commands": ["CashDispenser.Dispense"],
-                    "commandNonceTimeout": 3600,
-                },
-            },
-            "cashDispenser": {
-                "type": "selfServiceBill",
-                "maxDispenseItems": 40,
-                "shutterControl": True,
-                "retractAreas": {"retract": True, "reject": True, "transport": False},
-                "intermediateStacker": True,
-                "itemsTakenSensor": True,
-                "positions": {POSITION: True},
-            },
-        }
+        return capabilities_payload(list(self.handlers()))
 
     async def get_nonce(self, ctx: CommandContext, payload: Payload) -> Payload:
         self.nonce, self.spent_minor, self.last_dispense = secrets.token_hex(16).upper(), 0, {}

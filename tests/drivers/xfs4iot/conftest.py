@@ -29,9 +29,17 @@ class Recorder:
             self.events.append(event)
             self._changed.notify_all()
 
-    def wait_for(self, kind: type[T], where: Callable[[T], bool] = lambda e: True) -> T:
+    def mark(self) -> int:
+        """A point in the stream: wait_for(..., since=mark) ignores what came before."""
+        with self._changed:
+            return len(self.events)
+
+    def wait_for(
+        self, kind: type[T], where: Callable[[T], bool] = lambda e: True, *, since: int = 0
+    ) -> T:
         def found() -> T | None:
-            return next((e for e in self.events if isinstance(e, kind) and where(e)), None)
+            later = self.events[since:]
+            return next((e for e in later if isinstance(e, kind) and where(e)), None)
 
         with self._changed:
             assert self._changed.wait_for(lambda: found() is not None, WAIT), (kind, self.events)

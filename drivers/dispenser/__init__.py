@@ -1,0 +1,1 @@
+"""Cash dispenser: contract (storage units, mixes, present/taken events) and backends."""

@@ -1,0 +1,312 @@
+"""Xfs4IotDispenser: the cash dispenser contract over an XFS4IoT CashDispenser service.
+
+One ServiceConnection (one I/O thread) per service. Every operation returns a Future and also
+publishes DispenserDone / DispenserFailed, plus the device's own events (IncompleteDispense,
+ItemsPresented, ItemsTaken, ShutterChanged, state changes). The storage list is re-read after
+every money movement, so health and fast-cash amounts follow the cassettes. While the link is
+down the device is reported OFFLINE; when it is back, Common.Status decides its state again.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future
+from typing import TypeVar
+
+from drivers.base import DeviceHealth, DeviceState, EventSink
+from drivers.dispenser.base import (
+    Denomination,
+    DispenserCapabilities,
+    DispenserDone,
+    DispenserFailed,
+    DispenserStateChanged,
+    IncompleteDispense,
+    ItemsPresented,
+    ItemsTaken,
+    ShutterChanged,
+    StorageUnit,
+    TransactionState,
+)
+from drivers.xfs4iot import dispenser_payloads as p
+from drivers.xfs4iot.connection import ServiceConnection
+from drivers.xfs4iot.discovery import find_service
+from drivers.xfs4iot.errors import ProtocolError, ServiceOffline, Xfs4IotError
+from drivers.xfs4iot.messages import Message, Payload
+from drivers.xfs4iot.status import device_state
+
+log = logging.getLogger("drivers.xfs4iot.dispenser")
+T = TypeVar("T")
+POSITION = {"position": p.POSITION}
+
+
+class Xfs4IotDispenser:
+    def __init__(
+        self,
+        device_id: str,
+        uri: str,
+        sink: EventSink,
+        *,
+        open_timeout_s: float = 10.0,
+        dispense_timeout_s: float = 60.0,
+        command_timeout_s: float = 30.0,
+    ) -> None:
+        self.device_id = device_id
+        self._uri = uri
+        self._sink = sink
+        self._open_timeout = open_timeout_s
+        self._dispense_timeout = dispense_timeout_s
+        self._timeout = command_timeout_s
+        self._connection: ServiceConnection | None = None
+        self._lock = threading.Lock()
+        self._state, self._detail = DeviceState.OFFLINE, "not opened"
+        self._units: tuple[StorageUnit, ...] = ()
+        self._caps = DispenserCapabilities("", (), 0, True, False, (), True)
+        self._counters = {"notes_dispensed": 0, "failures": 0, "protocol_errors": 0}
+
+    def __repr__(self) -> str:
+        return f"Xfs4IotDispenser({self.device_id!r}, {self._state.value})"
+
+    @property
+    def capabilities(self) -> DispenserCapabilities:
+        return self._caps
+
+    def open(self) -> None:
+        """Finds the service (a publisher URI is asked for its CashDispenser), then reads it."""
+        uri = self._uri
+        if uri.rstrip("/").endswith("/xfs4iot/v1.0"):
+            uri = find_service(uri, "CashDispenser", self._open_timeout)
+        connection = ServiceConnection(
+            uri,
+            on_unsolicited=self._on_unsolicited,
+            on_link=self._on_link,
+            on_protocol_error=self._on_protocol_error,
+        )
+        connection.start()
+        self._connection = connection
+        if not connection.wait_online(self._open_timeout):
+            connection.stop()
+            raise ServiceOffline(f"{uri} does not answer", command="open")
+        caps = connection.call("Common.Capabilities", timeout_s=self._timeout)
+        self._apply_status(connection.call("Common.Status", timeout_s=self._timeout))
+        self._units = p.storage_units(connection.call("Storage.GetStorage"))
+        self._caps = p.capabilities(caps, self._units)
+
+    def close(self) -> None:
+        if self._connection is not None:
+            self._connection.stop()
+        self._set_state(DeviceState.OFFLINE, "closed")
+
+    def health(self) -> DeviceHealth:
+        supplies = {u.unit_id: u.replenishment for u in self._units}
+        with self._lock:
+            return DeviceHealth(
+                self.device_id, self._state, self._detail, supplies, dict(self._counters)
+            )
+
+    def storage(self) -> tuple[StorageUnit, ...]:
+        return self._units
+
+    # --- operations ---
+
+    def command_nonce(self) -> Future[str]:
+        def nonce(payload: Payload) -> str:
+            value = payload.get("commandNonce")
+            if not isinstance(value, str) or not value:
+                raise ProtocolError("GetCommandNonce returned no commandNonce")
+            return value
+
+        return self._op("nonce", "Common.GetCommandNonce", None, nonce)
+
+    def denominate(self, amount_minor: int, currency: str) -> Future[Denomination]:
+        request = p.denominate_request(amount_minor, currency)
+        return self._op(
+            "denominate",
+            "CashDispenser.Denominate",
+            request,
+            lambda r: p.denomination(r, self._units, currency),
+        )
+
+    def dispense(self, mix: Denomination, token: str) -> Future[Denomination]:
+        def result(payload: Payload) -> Denomination:
+            moved = p.denomination(payload.get("denomination") or {}, self._units, mix.currency)
+            with self._lock:
+                self._counters["notes_dispensed"] += moved.items
+            return moved
+
+        def incomplete(message: Message) -> None:
+            if message.name == "CashDispenser.IncompleteDispenseEvent":
+                moved = p.denomination(message.payload, self._units, mix.currency)
+                self._sink(IncompleteDispense(self.device_id, moved))
+
+        return self._op(
+            "dispense",
+            "CashDispenser.Dispense",
+            p.dispense_request(mix, token),
+            result,
+            timeout_s=self._dispense_timeout,
+            on_event=incomplete,
+            refresh=True,
+        )
+
+    def present(self) -> Future[None]:
+        return self._op("present", "CashDispenser.Present", POSITION, lambda r: None)
+
+    def reject(self) -> Future[None]:
+        return self._op("reject", "CashDispenser.Reject", None, lambda r: None, refresh=True)
+
+    def retract(self) -> Future[int]:
+        location = {"location": {"outputPosition": p.POSITION, "retractArea": "retract"}}
+        return self._op(
+            "retract", "CashManagement.Retract", location, p.retracted_items, refresh=True
+        )
+
+    def reset(self) -> Future[None]:
+        return self._op("reset", "CashManagement.Reset", None, lambda r: None, refresh=True)
+
+    def open_shutter(self) -> Future[None]:
+        return self._op("open_shutter", "CashManagement.OpenShutter", POSITION, lambda r: None)
+
+    def close_shutter(self) -> Future[None]:
+        return self._op("close_shutter", "CashManagement.CloseShutter", POSITION, lambda r: None)
+
+    def set_transaction(self, active: bool, transaction_id: str) -> Future[None]:
+        """Common.SetTransactionState: the device keeps the kiosk's txn id across a crash."""
+        state = {"state": "active" if active else "inactive", "transactionID": transaction_id}
+        return self._op("transaction", "Common.SetTransactionState", state, lambda r: None)
+
+    def transaction_state(self, host_nonce: str = "") -> Future[TransactionState]:
+        """What happened to the last dispense, asked of the device (start-up recovery)."""
+        out: Future[TransactionState] = Future()
+        present_request: Payload = dict(POSITION)
+        if host_nonce:
+            present_request["nonce"] = host_nonce
+        parts = [
+            self._submit("Common.GetTransactionState", None),
+            self._submit("CashDispenser.GetPresentStatus", present_request),
+            self._submit("Common.Status", None),
+        ]
+        remaining = [len(parts)]
+
+        def one_done(_: Future[Payload]) -> None:
+            with self._lock:
+                remaining[0] -= 1
+                if remaining[0]:
+                    return
+            self._settle(
+                "transaction_state",
+                out,
+                lambda: p.transaction_state(
+                    *(f.result() for f in parts), self._units, self._caps.currency
+                ),
+            )
+
+        for part in parts:
+            part.add_done_callback(one_done)
+        return out
+
+    # --- plumbing ---
+
+    def _submit(
+        self,
+        command: str,
+        payload: Payload | None,
+        timeout_s: float | None = None,
+        on_event: Callable[[Message], None] | None = None,
+    ) -> Future[Payload]:
+        if self._connection is None:
+            failed: Future[Payload] = Future()
+            failed.set_exception(ServiceOffline("not opened", command=command))
+            return failed
+        timeout = self._timeout if timeout_s is None else timeout_s
+        return self._connection.submit(
+            command, payload, timeout_s=timeout, on_event=on_event
+        ).future
+
+    def _op(
+        self,
+        operation: str,
+        command: str,
+        payload: Payload | None,
+        convert: Callable[[Payload], T],
+        *,
+        timeout_s: float | None = None,
+        on_event: Callable[[Message], None] | None = None,
+        refresh: bool = False,
+    ) -> Future[T]:
+        out: Future[T] = Future()
+        sent = self._submit(command, payload, timeout_s, on_event)
+
+        def done(f: Future[Payload]) -> None:
+            self._settle(operation, out, lambda: convert(f.result()))
+            if refresh:
+                self._refresh_storage()
+
+        sent.add_done_callback(done)
+        return out
+
+    def _settle(self, operation: str, out: Future[T], result: Callable[[], T]) -> None:
+        """Ends `out` and publishes the outcome; every device error arrives typed."""
+        try:
+            value = result()
+        except Xfs4IotError as exc:
+            with self._lock:
+                self._counters["failures"] += 1
+            out.set_exception(exc)
+            self._sink(DispenserFailed(self.device_id, operation, exc.code, str(exc)))
+            return
+        out.set_result(value)
+        self._sink(DispenserDone(self.device_id, operation, value))
+
+    def _refresh_storage(self) -> None:
+        def update(f: Future[Payload]) -> None:
+            try:
+                self._units = p.storage_units(f.result())
+            except Xfs4IotError as exc:
+                log.warning("%s: storage not refreshed: %s", self.device_id, exc)
+
+        self._submit("Storage.GetStorage", None).add_done_callback(update)
+
+    def _set_state(self, state: DeviceState, detail: str) -> None:
+        with self._lock:
+            if (state, detail) == (self._state, self._detail):
+                return
+            self._state, self._detail = state, detail
+        self._sink(DispenserStateChanged(self.device_id, state, detail))
+
+    def _apply_status(self, payload: Payload) -> None:
+        found = device_state(payload)
+        if found is not None:
+            self._set_state(*found)
+
+    def _on_link(self, up: bool, reason: str) -> None:
+        if not up:
+            self._set_state(DeviceState.OFFLINE, f"service unreachable: {reason}")
+            return
+
+        def status(f: Future[Payload]) -> None:
+            try:
+                self._apply_status(f.result())
+            except Xfs4IotError as exc:
+                self._set_state(DeviceState.OFFLINE, f"no status: {exc.code}")
+
+        self._submit("Common.Status", None).add_done_callback(status)
+        self._refresh_storage()
+
+    def _on_protocol_error(self, error: ProtocolError) -> None:
+        with self._lock:
+            self._counters["protocol_errors"] += 1
+        self._sink(DispenserFailed(self.device_id, "protocol", error.code, str(error)))
+
+    def _on_unsolicited(self, message: Message) -> None:
+        position = str(message.payload.get("position") or p.POSITION)
+        if message.name == "Common.StatusChangedEvent":
+            self._apply_status(message.payload)
+        elif message.name == "CashManagement.ItemsTakenEvent":
+            self._sink(ItemsTaken(self.device_id, position))
+        elif message.name == "CashManagement.ItemsPresentedEvent":
+            self._sink(ItemsPresented(self.device_id, position))
+        elif message.name == "CashManagement.ShutterStatusChangedEvent":
+            shutter = str(message.payload.get("shutter") or "unknown")
+            self._sink(ShutterChanged(self.device_id, position, shutter))
