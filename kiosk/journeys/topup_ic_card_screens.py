@@ -1,78 +1,104 @@
-"""Screens and printed documents of the IC-card recharge (journey state -> ScreenModel/Document).
+"""Screens and printed documents of the IC-card recharge: what the customer sees, hears and keeps.
 
-Kept apart from the state machine so the journey file holds only the money path.
+Pure functions of the journey as read through `RechargeView` (a Protocol: the screens never
+import the journey). The cash step is the shared Tender's insert screen under the recharge's
+own ids, with the card balance on top; amounts are formatted with their currency here so the
+visual and voice renderers show and say the same thing.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from dataclasses import replace
+from typing import Protocol
 
 from drivers.card_reader.stored_value import CardState
 from drivers.printer.document import Align, Columns, Cut, Document, Separator, Text
+from kiosk.journeys.parts.base import PartContext
+from kiosk.journeys.parts.tender import Tender
+from kiosk.journeys.parts.tender_screens import insert_screen
+from kiosk.journeys.parts.tender_spec import TenderState
 from kiosk.journeys.screen_model import AmountLine, ScreenModel, Tone
-from kiosk.journeys.topup_ic_card_states import S
+from kiosk.journeys.topup_ic_card_setup import RechargeSetup
+from kiosk.journeys.topup_ic_card_states import RechargeSession, RechargeState
 from kiosk.money.amount import Money
 
-if TYPE_CHECKING:
-    from kiosk.journeys.topup_ic_card import IcCardRechargeJourney
+
+class RechargeView(Protocol):
+    """The journey as its screens and documents read it."""
+
+    session: RechargeSession
+    ctx: PartContext
+    setup: RechargeSetup
+
+    @property
+    def state(self) -> RechargeState: ...
+
+    @property
+    def tender(self) -> Tender | None: ...
 
 
-def build_screen(journey: IcCardRechargeJourney) -> ScreenModel:
-    s, st, lang = journey.session, journey.state, journey.lang
-    t = journey.catalog.text
-    title = t(lang, "ic_title")
+S = RechargeState
+BODY_IDS = {S.WAIT_CARD: "ic_insert_card", S.WRITING: "ic_writing", S.VERIFYING: "ic_writing"}
+
+
+def _money(view: RechargeView, minor: int) -> str:
+    return Money.from_minor(minor, view.setup.currency).display()
+
+
+def pending_reference(session: RechargeSession) -> str:
+    assert session.job is not None
+    return session.reference or session.job.txn_id[:8]
+
+
+def build_screen(view: RechargeView) -> ScreenModel:
+    s, st, t, lang = view.session, view.state, view.ctx.text, view.ctx.lang()
     card = s.after or s.card
     amounts: tuple[AmountLine, ...] = ()
     if card is not None:
-        balance = Money.from_minor(card.balance_minor, journey.currency).display()
-        amounts = (AmountLine(t(lang, "ic_balance"), balance),)
-    if st in (S.INSERT_CASH, S.SETTLING) and s.cash is not None:
-        inserted = AmountLine(t(lang, "topup_amount"), s.cash.total.display(), emphasis=True)
-        return ScreenModel(
-            st.value,
-            lang,
-            title,
-            (t(lang, "ic_insert_cash"),),
-            amounts=(*amounts, inserted),
-            enter_label=t(lang, "continue") if not s.cash.total.is_zero() else "",
-            cancel_label=t(lang, "cancel"),
-        )
+        amounts = (AmountLine(t("ic_balance"), _money(view, card.balance_minor)),)
+    tender = view.tender
+    if tender is not None:  # the settling screen reads as the insert screen, as it always has
+        model = tender.screen() if tender.state is TenderState.INSERT else insert_screen(tender)
+        return replace(model, amounts=(*amounts, *model.amounts))
     if st is S.PENDING and s.job is not None:
-        amount = Money.from_minor(s.job.amount_minor, journey.currency).display()
-        body = t(lang, "ic_pending", amount=amount, reference=s.reference or s.job.txn_id[:8])
-        return ScreenModel(st.value, lang, title, (body,), amounts=amounts, tone=Tone.WARNING)
-    body = {
-        S.WAIT_CARD: t(lang, "ic_insert_card"),
-        S.WRITING: t(lang, "ic_writing"),
-        S.VERIFYING: t(lang, "ic_writing"),
-        S.DONE: t(lang, "ic_done"),
-    }.get(st, "")
+        amount = _money(view, s.job.amount_minor)
+        reference = pending_reference(s)
+        body = t("ic_pending", amount=amount, reference=reference)
+        qr = reference if s.receipt is not None and not s.receipt.printed else ""
+        return ScreenModel(
+            st.value, lang, t("ic_title"), (body,), amounts=amounts, tone=Tone.WARNING, qr=qr
+        )
+    lines, qr = (t(BODY_IDS[st]),) if st in BODY_IDS else (), ""
+    if st is S.DONE:
+        lines = (t("ic_done"),)
+        if s.receipt is not None and not s.receipt.printed:  # honest: no paper, the QR instead
+            lines, qr = (*lines, s.receipt.line(view.ctx, "ic_done", s.reference)), s.reference
     return ScreenModel(
         st.value,
         lang,
-        title,
-        (body,) if body else (),
+        t("ic_title"),
+        lines,
         amounts=amounts,
         busy=st in (S.WRITING, S.VERIFYING),
-        cancel_label=t(lang, "cancel") if st is S.WAIT_CARD else "",
+        cancel_label=t("cancel") if st is S.WAIT_CARD else "",
         private=card is not None,
+        qr=qr,
     )
 
 
-def receipt(journey: IcCardRechargeJourney, after: CardState) -> Document:
+def receipt(view: RechargeView, after: CardState) -> Document:
     """The customer's receipt: what was paid, and the balance read back from the card."""
-    s, lang, t = journey.session, journey.lang, journey.catalog.text
+    s, t, lang = view.session, view.ctx.text, view.ctx.lang()
     assert s.cash is not None
-    balance = Money.from_minor(after.balance_minor, journey.currency)
     return Document(
         "ic_recharge",
         s.reference,
         (
-            Text(t(lang, "ic_title"), Align.CENTER, bold=True),
+            Text(t("ic_title"), Align.CENTER, bold=True),
             Separator(),
-            Columns(journey.product.name(lang), after.card_id),
-            Columns(t(lang, "topup_amount"), s.cash.total.display(), bold=True),
-            Columns(t(lang, "ic_balance"), balance.display()),
+            Columns(view.setup.product.name(lang), after.card_id),
+            Columns(t("topup_amount"), s.cash.total.display(), bold=True),
+            Columns(t("ic_balance"), _money(view, after.balance_minor)),
             Columns("Ref", s.reference),
             Cut(),
         ),
@@ -80,17 +106,17 @@ def receipt(journey: IcCardRechargeJourney, after: CardState) -> Document:
     )
 
 
-def pending_slip(journey: IcCardRechargeJourney, amount_minor: int, reference: str) -> Document:
+def pending_slip(view: RechargeView, amount_minor: int, reference: str) -> Document:
     """The slip when the credit could not be written: the money is booked, the card is not."""
-    lang, t = journey.lang, journey.catalog.text
-    amount = Money.from_minor(amount_minor, journey.currency).display()
+    t = view.ctx.text
+    amount = _money(view, amount_minor)
     return Document(
         "ic_pending",
         reference,
         (
-            Text(t(lang, "ic_title"), Align.CENTER, bold=True),
+            Text(t("ic_title"), Align.CENTER, bold=True),
             Separator(),
-            Text(t(lang, "ic_pending", amount=amount, reference=reference)),
+            Text(t("ic_pending", amount=amount, reference=reference)),
             Columns("Ref", reference),
             Cut(),
         ),

@@ -119,6 +119,7 @@ class IcCardService:
 
     def begin(self, lang: str) -> None:
         self.journey = self._factory(lang, False)
+        self.journey.timeout_factor = self.timeout_factor  # voice mode: longer to act
         self._deferred = self.settling()
         if not self._deferred:
             self.journey.start()

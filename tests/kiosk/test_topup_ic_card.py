@@ -246,7 +246,7 @@ def test_the_receipt_shows_the_balance_read_back_and_the_slip_the_pending_credit
 ) -> None:
     card = EmulatedStoredValueCard(CARD_ID, KEY, balance_minor=500)
     journey, _, _, _ = make(tmp_path, card)
-    printer = journey._printer
+    printer = journey.setup.printer
     journey.start()
     pay(journey, 20)
     receipt = printer.jobs[-1][1]  # type: ignore[attr-defined]
