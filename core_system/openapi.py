@@ -169,7 +169,12 @@ _DOCUMENT: dict[str, Any] = {
         "title": "Kiosk core system (reference implementation)",
         "version": "1.0.0",
         "description": "CORE_API.md v1. 400/404/409/422 are permanent; 401/403 permanent for "
-        "the credential; 429/503 with Retry-After and other 5xx are transient.",
+        "the credential; 429/503 with Retry-After and other 5xx are transient. Request bodies "
+        "are strict JSON: Content-Length required (no chunking), at most 1 MiB (413 "
+        "PAYLOAD_TOO_LARGE), Content-Type application/json when declared (else 400 "
+        "UNSUPPORTED_MEDIA_TYPE), UTF-8, no duplicate keys, no NaN/Infinity or overflowing "
+        "numbers, bounded nesting (else 400 MALFORMED_JSON). Every error has a stable "
+        "error.code.",
     },
     "servers": [{"url": "/"}],
     "security": [{"bearer": [], "kioskId": []}],
@@ -315,9 +320,15 @@ _DOCUMENT: dict[str, Any] = {
                         },
                         "one result per item, in request order; idempotent by txn_id",
                     ),
-                    "400": _error("MALFORMED_JSON, VALIDATION_FAILED or BATCH_TOO_LARGE"),
-                    "411": _error("Content-Length missing"),
-                    "413": _error("body over 1 MiB"),
+                    "400": _error(
+                        "MALFORMED_JSON, UNSUPPORTED_MEDIA_TYPE, VALIDATION_FAILED or "
+                        "BATCH_TOO_LARGE"
+                    ),
+                    "408": _error("REQUEST_TIMEOUT: the body did not arrive in time"),
+                    "411": _error(
+                        "LENGTH_REQUIRED: no Content-Length (chunked bodies are not taken)"
+                    ),
+                    "413": _error("PAYLOAD_TOO_LARGE: body over 1 MiB"),
                     **_AUTH_ERRORS,
                 },
             }
@@ -377,9 +388,12 @@ _DOCUMENT: dict[str, Any] = {
                         {"type": "object", "properties": {"status": {"type": "string"}}},
                         "heartbeat stored",
                     ),
-                    "400": _error("not a JSON object"),
-                    "411": _error("Content-Length missing"),
-                    "413": _error("body over 1 MiB"),
+                    "400": _error("MALFORMED_JSON, UNSUPPORTED_MEDIA_TYPE or VALIDATION_FAILED"),
+                    "408": _error("REQUEST_TIMEOUT: the body did not arrive in time"),
+                    "411": _error(
+                        "LENGTH_REQUIRED: no Content-Length (chunked bodies are not taken)"
+                    ),
+                    "413": _error("PAYLOAD_TOO_LARGE: body over 1 MiB"),
                     **_AUTH_ERRORS,
                 },
             }
@@ -459,7 +473,8 @@ _DOCUMENT["paths"]["/v1/cards/authorize"] = {
         },
         "responses": {
             "200": _json(_ref("CardAuthorizeReply"), "the issuer's answer (declines are 200)"),
-            "400": _error("MALFORMED_JSON or VALIDATION_FAILED"),
+            "400": _error("MALFORMED_JSON, UNSUPPORTED_MEDIA_TYPE or VALIDATION_FAILED"),
+            "408": _error("REQUEST_TIMEOUT: the body did not arrive in time"),
             "403": _error("NO_PIN_KEY: no PIN key is shared with this kiosk"),
             "409": _error(
                 "IDEMPOTENCY_CONFLICT: the txn_id was already used with another kiosk, card, "
@@ -468,8 +483,8 @@ _DOCUMENT["paths"]["/v1/cards/authorize"] = {
                 "txn_id within the last 10 minutes (format 0 has no nonce: a replay is refused, "
                 "no try is counted; the customer enters the PIN again)"
             ),
-            "411": _error("Content-Length missing"),
-            "413": _error("body over 1 MiB"),
+            "411": _error("LENGTH_REQUIRED: no Content-Length (chunked bodies are not taken)"),
+            "413": _error("PAYLOAD_TOO_LARGE: body over 1 MiB"),
             **_AUTH_ERRORS,
             "429": _retry_after(
                 "CARD_RATE_LIMITED: more than 10 new attempts for this card in 5 minutes, from "

@@ -20,6 +20,7 @@ from __future__ import annotations
 import hmac
 import json
 import logging
+import math
 import re
 import threading
 from collections.abc import Callable
@@ -303,6 +304,12 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(status, body, extra)
 
     def _read_json(self) -> Any:
+        """The request body as strict JSON: Content-Length (no chunking), at most MAX_BODY
+        bytes, Content-Type application/json (or none), UTF-8, no duplicate keys (which of two
+        amounts would be meant?), no NaN/Infinity or overflowing numbers, nesting within the
+        parser's depth. Every refusal is an ApiError with a stable code, never a 500."""
+        if self.headers.get("Transfer-Encoding") is not None:
+            raise ApiError(411, "LENGTH_REQUIRED", "chunked bodies are not taken: Content-Length")
         length_text = self.headers.get("Content-Length")
         if length_text is None or not length_text.isdigit():
             raise ApiError(411, "LENGTH_REQUIRED", "Content-Length is required")
@@ -310,11 +317,27 @@ class _Handler(BaseHTTPRequestHandler):
         if length > MAX_BODY:
             self._drain(length)
             raise ApiError(413, "PAYLOAD_TOO_LARGE", f"body over {MAX_BODY} bytes")
-        raw = self.rfile.read(length)
         try:
-            return json.loads(raw.decode("utf-8"), parse_constant=_no_constant)
-        except (UnicodeDecodeError, ValueError) as exc:
-            raise ApiError(400, "MALFORMED_JSON", "body is not valid UTF-8 JSON") from exc
+            raw = self.rfile.read(length)
+        except TimeoutError as exc:
+            raise ApiError(408, "REQUEST_TIMEOUT", "the body did not arrive in time") from exc
+        # A missing Content-Type is read as JSON (plain HTTP clients and test proxies leave it
+        # out); a declared other type is refused, the body is not second-guessed.
+        declared = self.headers.get("Content-Type")
+        media_type = (declared or "application/json").split(";", 1)[0].strip().lower()
+        if media_type != "application/json":
+            raise ApiError(400, "UNSUPPORTED_MEDIA_TYPE", "Content-Type must be application/json")
+        if len(raw) != length:
+            raise ApiError(400, "MALFORMED_JSON", "body shorter than its Content-Length")
+        try:
+            return json.loads(
+                raw.decode("utf-8"),
+                parse_constant=_no_constant,
+                parse_float=_finite_float,
+                object_pairs_hook=_unique_keys,
+            )
+        except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+            raise ApiError(400, "MALFORMED_JSON", "body is not strict UTF-8 JSON") from exc
 
     def _drain(self, length: int) -> None:
         """Reads (and drops) a moderately oversized body so the client sees the 413."""
@@ -376,3 +399,19 @@ def _param(params: dict[str, str], name: str, pattern: re.Pattern[str]) -> str:
 
 def _no_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError("number out of range")
+    return value
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            raise ValueError(f"duplicate key {key[:40]!r}")
+        result[key] = value
+    return result

@@ -30,8 +30,10 @@ class EppModel:
     key_name: str = PIN_KEY_NAME
     _buffer: bytearray = field(default_factory=bytearray)
     _keys: asyncio.Queue[str] | None = None
-    # set while Keyboard.PinEntry runs: a test or the demo panel waits on it before pressing
+    # set while Keyboard.PinEntry runs; `started` is released once per entry that starts, so a
+    # test (or the demo panel) can wait for *this* entry, not a previous one still ending
     entering: threading.Event = field(default_factory=threading.Event)
+    started: threading.Semaphore = field(default_factory=lambda: threading.Semaphore(0))
 
     def __repr__(self) -> str:
         return f"EppModel(digits={len(self._buffer)})"
@@ -91,6 +93,7 @@ class EppModel:
         self._wipe()
         self._keys = asyncio.Queue()
         self.entering.set()
+        self.started.release()
         try:
             while True:
                 key = await self._keys.get()

@@ -187,7 +187,7 @@ def test_a_link_that_drops_fails_the_pending_command_with_service_lost(
     try:
         entry = {"minLen": 4, "maxLen": 6, "activeKeys": {"enter": {"terminate": True}}}
         command = epp.connection.submit("Keyboard.PinEntry", entry, timeout_s=0)
-        assert emulator.epp.entering.wait(WAIT)
+        assert emulator.epp.started.acquire(timeout=WAIT)
         emulator.vanish(PINPAD)
         with pytest.raises(ServiceLost):
             command.future.result(WAIT)

@@ -27,8 +27,12 @@ def pad(emulator: Xfs4IotEmulator, recorder: Recorder) -> Iterator[Xfs4IotPinPad
         device.close()
 
 
+def entry_started(emulator: Xfs4IotEmulator) -> None:
+    """Waits until the pad runs the PinEntry just begun (keys before it are dropped)."""
+    assert emulator.epp.started.acquire(timeout=WAIT)
+
+
 def type_on_pad(emulator: Xfs4IotEmulator, *keys: str) -> None:
-    assert emulator.epp.entering.wait(WAIT)
     for key in keys:
         assert emulator.press(key)
 
@@ -41,6 +45,7 @@ def test_a_pin_typed_on_the_pad_becomes_a_format4_block_bound_to_the_pan(
     pad: Xfs4IotPinPad, emulator: Xfs4IotEmulator, recorder: Recorder
 ) -> None:
     pad.begin(PAN)
+    entry_started(emulator)
     type_on_pad(emulator, *digits("2580"), "enter")
     ready = recorder.wait_for(PinBlockReady)
     assert ready.pin_format is PinFormat.ISO4 and len(ready.pin_block) == 32
@@ -54,6 +59,7 @@ def test_clear_starts_again_and_an_early_enter_is_ignored(
     pad: Xfs4IotPinPad, emulator: Xfs4IotEmulator, recorder: Recorder
 ) -> None:
     pad.begin(PAN, min_digits=4, max_digits=6)
+    entry_started(emulator)
     type_on_pad(emulator, *digits("99"), "clear", *digits("123"), "enter")
     mark = recorder.mark()
     type_on_pad(emulator, *digits("4"), "enter")
@@ -67,6 +73,7 @@ def test_digits_past_the_maximum_are_ignored_by_the_pad(
     pad: Xfs4IotPinPad, emulator: Xfs4IotEmulator, recorder: Recorder
 ) -> None:
     pad.begin(PAN, min_digits=4, max_digits=4)
+    entry_started(emulator)
     type_on_pad(emulator, *digits("123456"), "enter")
     ready = recorder.wait_for(PinBlockReady)
     assert format4_pin(bytes.fromhex(ready.pin_block), PAN, PIN_KEY) == "1234"
@@ -77,6 +84,7 @@ def test_cancel_on_the_pad_ends_entry_without_a_block(
     pad: Xfs4IotPinPad, emulator: Xfs4IotEmulator, recorder: Recorder
 ) -> None:
     pad.begin(PAN)
+    entry_started(emulator)
     type_on_pad(emulator, *digits("12"), "cancel")
     cancel = recorder.wait_for(PinKeyEvent, lambda e: e.kind is PinKeyKind.CANCEL)
     assert cancel.digits == 0 and recorder.of(PinBlockReady) == []
@@ -86,11 +94,12 @@ def test_on_screen_keys_cannot_type_a_pin(
     pad: Xfs4IotPinPad, emulator: Xfs4IotEmulator, recorder: Recorder
 ) -> None:
     pad.begin(PAN)
-    assert emulator.epp.entering.wait(WAIT)
+    entry_started(emulator)
     for key in (Key.D1, Key.D2, Key.D3, Key.D4, Key.ENTER):
         pad.press(key)
     pad.abort()  # the host ends entry: the pad completes canceled, the journey hears nothing
     pad.begin(PAN)
+    entry_started(emulator)
     type_on_pad(emulator, *digits("1111"), "enter")
     recorder.wait_for(PinBlockReady)
     assert recorder.of(PinKeyEvent)[0].digits == 1
@@ -116,6 +125,7 @@ def test_a_pad_without_the_key_faults(emulator: Xfs4IotEmulator, recorder: Recor
     device.open()
     try:
         device.begin(PAN)
+        entry_started(emulator)
         type_on_pad(emulator, *digits("1234"), "enter")
         assert recorder.wait_for(PinPadFault).code == "XFS4IOT_COMMAND_ERROR"
         recorder.wait_for(PinKeyEvent, lambda e: e.kind is PinKeyKind.CANCEL)
