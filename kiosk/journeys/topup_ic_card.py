@@ -66,8 +66,8 @@ class IcCardRechargeJourney:
 
     @property
     def tender(self) -> Tender | None:
-        part = self.steps.part
-        return part if isinstance(part, Tender) and not part.finished else None
+        part = self.steps.part  # a finished tender takes nothing more (its handle says so)
+        return part if isinstance(part, Tender) else None
 
     @property
     def state(self) -> RechargeState:

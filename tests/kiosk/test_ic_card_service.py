@@ -128,3 +128,19 @@ def test_a_pending_credit_is_written_at_the_insert_and_a_customer_waits_for_it(
     assert not service.settling()
     assert service.journey.state is RechargeState.INSERT_CASH, "then the customer's turn"
     assert service.screen().amounts[0].amount == "¥50.00"
+
+
+def test_voice_mode_gives_the_recharge_customer_longer(tmp_path: Path) -> None:
+    from tests.kiosk.test_topup_ic_card import make
+
+    journey, *_ = make(tmp_path, EmulatedStoredValueCard(CARD_ID, KEY))
+    service = IcCardService(lambda lang, settle_only: journey, lambda: True, "ic_card", "en")
+    service.timeout_factor = 3.0  # set by voice mode through the menu
+    service.begin("en")
+    assert journey.timeout_factor == 3.0 and journey.state is RechargeState.INSERT_CASH
+    journey.clock.advance(TimeoutConfig().insert_cash + 1)  # type: ignore[attr-defined]
+    service.tick()
+    assert journey.state is RechargeState.INSERT_CASH, "still the customer's time"
+    journey.clock.advance(2 * TimeoutConfig().insert_cash)  # type: ignore[attr-defined]
+    service.tick()
+    assert journey.state is RechargeState.CLOSED and service.done

@@ -257,3 +257,105 @@ def test_the_receipt_shows_the_balance_read_back_and_the_slip_the_pending_credit
     assert journey.state is RechargeState.PENDING
     slip = printer.jobs[-1][1]  # type: ignore[attr-defined]
     assert slip.kind == "ic_pending" and slip.source["amount_minor"] == 1000
+
+
+def _print_answer(journey: IcCardRechargeJourney, printed: bool) -> None:
+    from drivers.printer.base import PaperStatus, PrintResult
+    from kiosk.journeys.ports import PrintFinished
+
+    job_id = journey.setup.printer.jobs[-1][0]  # type: ignore[attr-defined]
+    status = PaperStatus.READY if printed else PaperStatus.PAPER_OUT
+    journey.handle(PrintFinished(job_id, PrintResult(printed, status)))
+
+
+def test_the_printers_real_outcome_is_journaled_and_a_receipt_not_printed_becomes_a_qr(
+    tmp_path: Path,
+) -> None:
+    card = EmulatedStoredValueCard(CARD_ID, KEY, balance_minor=500)
+    journey, ledger, _, _ = make(tmp_path, card)
+    journey.start()
+    pay(journey, 20)
+    assert journey.state is RechargeState.DONE and journey.screen().qr == ""
+    _print_answer(journey, printed=True)
+    printed = [r for r in ledger.records() if r.kind == "receipt_printed"]
+    assert printed[0].data["receipt"]["kind"] == "ic_recharge", "what it said, for a reprint"
+    assert printed[0].session_id == journey.session.session_id
+    assert journey.screen().qr == ""
+
+    journey.start()
+    pay(journey, 10)
+    _print_answer(journey, printed=False)
+    assert [r.kind for r in ledger.records()].count("receipt_not_printed") == 1
+    model = journey.screen()
+    assert model.screen_id == "ic_done" and model.qr == journey.session.reference
+    assert journey.session.reference in " ".join(model.body), "the reference is said, too"
+
+
+def test_a_receipt_answer_after_the_next_customer_started_stays_with_its_session(
+    tmp_path: Path,
+) -> None:
+    card = EmulatedStoredValueCard(CARD_ID, KEY, balance_minor=0)
+    journey, ledger, _, _ = make(tmp_path, card)
+    journey.start()
+    pay(journey, 20)
+    first = journey.session.session_id
+    journey.handle(KeyPressed(Key.ENTER))  # the customer leaves before the printer answers
+    journey.start()
+    _print_answer(journey, printed=True)
+    printed = [r for r in ledger.records() if r.kind == "receipt_printed"]
+    assert [r.session_id for r in printed] == [first]
+
+
+def test_an_acceptor_fault_ends_the_cash_step_and_what_is_in_goes_on_the_card(
+    tmp_path: Path,
+) -> None:
+    from drivers.base import DeviceState
+    from drivers.cash.base import AcceptorStateChanged
+
+    card = EmulatedStoredValueCard(CARD_ID, KEY, balance_minor=0)
+    journey, ledger, _, _ = make(tmp_path, card)
+    journey.start()
+    journey.handle(NoteInEscrow("cash", 0, 5000, "CNY"))
+    journey.handle(NoteCredited("cash", 0, 5000, "CNY"))
+    journey.handle(AcceptorStateChanged("cash", DeviceState.HARDWARE_ERROR, "jam"))
+    assert journey.state is RechargeState.DONE and card.balance == 5000
+    kinds = [r.kind for r in ledger.records()]
+    assert kinds.index("acceptor_fault") < kinds.index("payment_committed")
+    assert kinds.index("payment_committed") < kinds.index("card_credit_written")
+
+
+def test_cancel_with_nothing_inserted_closes_without_booking_and_notes_outside_are_refused(
+    tmp_path: Path,
+) -> None:
+    card = EmulatedStoredValueCard(CARD_ID, KEY, balance_minor=0)
+    journey, ledger, outbox, _ = make(tmp_path, card)
+    cash = journey.setup.cash
+    journey.start()
+    assert journey.screen().screen_id == "ic_insert_cash"
+    journey.handle(KeyPressed(Key.CANCEL))
+    assert journey.state is RechargeState.CLOSED
+    assert cash.names()[-1] == "disable"  # type: ignore[attr-defined]
+    kinds = [r.kind for r in ledger.records()]
+    assert "cash_session_closed" in kinds and "payment_committed" not in kinds
+    assert outbox.status().pending == 0
+    journey.handle(NoteInEscrow("cash", 0, 2000, "CNY"))  # no cash step open: it goes back
+    assert cash.names()[-1] == "reject_escrow"  # type: ignore[attr-defined]
+    assert [r.kind for r in ledger.records()][-1] == "note_escrow_rejected"
+
+
+def test_the_insert_screen_counts_down_before_the_timeout_longer_in_voice_mode(
+    tmp_path: Path,
+) -> None:
+    card = EmulatedStoredValueCard(CARD_ID, KEY, balance_minor=0)
+    journey, *_ = make(tmp_path, card)
+    journey.timeout_factor = 2.0
+    journey.start()
+    timeouts = TimeoutConfig()
+    journey.clock.advance(timeouts.insert_cash * 2 - timeouts.warning + 1)  # type: ignore[attr-defined]
+    journey.tick()
+    model = journey.screen()
+    assert model.screen_id == "ic_insert_cash" and model.countdown is not None
+    assert model.amounts[0].label == "Card balance", "the balance stays on top"
+    journey.clock.advance(timeouts.warning)  # type: ignore[attr-defined]
+    journey.tick()
+    assert journey.state is RechargeState.CLOSED
