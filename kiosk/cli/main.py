@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from drivers.card_reader.stripe_emulator_cli import register as register_stripe_emulator
 from drivers.coin.cctalk_emulator_cli import register as register_cctalk_emulator
+from drivers.xfs4iot.emulator_cli import register as register_xfs4iot_emulator
 from kiosk import __version__
 from kiosk.cli.card import register_card_commands
 from kiosk.cli.diag import register as register_diag_commands
@@ -112,6 +113,7 @@ def build_parser() -> argparse.ArgumentParser:
     printer.set_defaults(handler=_emulate_printer)
     register_cctalk_emulator(emulators)
     register_stripe_emulator(emulators)
+    register_xfs4iot_emulator(emulators)
     register_queue_commands(commands)
     register_journal_commands(commands)
     register_diag_commands(commands)
