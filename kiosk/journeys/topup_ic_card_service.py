@@ -26,6 +26,7 @@ from kiosk.journeys.kiosk_session import MenuEntry
 from kiosk.journeys.ports import CashPort
 from kiosk.journeys.screen_model import ScreenModel
 from kiosk.journeys.topup_ic_card import IcCardRechargeJourney, RechargeState
+from kiosk.journeys.topup_ic_card_books import CASH_EVENTS
 from kiosk.journeys.topup_ic_card_ports import CardCreditResult, CardRead
 from kiosk.money.amount import Money
 from kiosk.money.billing import Biller
@@ -34,6 +35,9 @@ from kiosk.runtime.config_keys import ic_card_key
 from kiosk.runtime.registry import BuiltDevice, DeviceContext, DeviceRegistry
 
 log = logging.getLogger(__name__)
+# A settle-only journey never sees these: the customer's note is not refused, nor a coin
+# booked twice, nor a key pressed on the customer's screen taken as the background's.
+CUSTOMER_EVENTS = (KeyPressed, *CASH_EVENTS)
 Publish = Callable[[object], None]
 # A settle-only journey writes what the journal says was paid; it needs no product limits.
 _NONE = Money.zero("CNY")
@@ -133,8 +137,8 @@ class IcCardService:
     def handle(self, event: object) -> None:
         if self.journey is not None:
             self.journey.handle(event)
-        if self.background is not None:
-            self.background.handle(event)
+        if self.background is not None and not isinstance(event, CUSTOMER_EVENTS):
+            self.background.handle(event)  # the card's answers only: it has no customer
         inserted = isinstance(event, CardInserted) and event.device_id == self._reader_id
         if inserted and self.done and not self.settling():
             self.background = self._factory(self._default_language, True)

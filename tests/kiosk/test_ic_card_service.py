@@ -144,3 +144,35 @@ def test_voice_mode_gives_the_recharge_customer_longer(tmp_path: Path) -> None:
     journey.clock.advance(2 * TimeoutConfig().insert_cash)  # type: ignore[attr-defined]
     service.tick()
     assert journey.state is RechargeState.CLOSED and service.done
+
+
+def test_after_a_background_settle_the_customers_cash_is_taken_once(tmp_path: Path) -> None:
+    from dataclasses import fields
+
+    from drivers.cash.base import NoteCredited, NoteInEscrow
+    from drivers.coin.base import CoinCredited
+    from tests.kiosk.test_topup_ic_card import Port, make
+
+    card = EmulatedStoredValueCard(CARD_ID, KEY)
+    journey, ledger, _, _ = make(tmp_path, card)
+    setup = {f.name: getattr(journey.setup, f.name) for f in fields(journey.setup)}
+    background_port = Port(card)
+    background = IcCardRechargeJourney(
+        lang="en", **{**setup, "card": background_port, "settle_only": True}
+    )
+    background_port.journey = background
+    made = iter((background, journey))
+    service = IcCardService(lambda lang, settle_only: next(made), lambda: True, "ic_card", "en")
+    service.handle(CardInserted("ic_card", "3B"))  # between customers: nothing pending
+    assert service.background is background and not service.settling()
+    service.begin("en")
+    assert journey.state is RechargeState.INSERT_CASH
+    service.handle(NoteInEscrow("cash", 0, 2000, "CNY"))
+    service.handle(NoteCredited("cash", 0, 2000, "CNY"))
+    service.handle(CoinCredited("coin", 3, 100, "CNY"))
+    calls = journey.setup.cash.names()  # type: ignore[attr-defined]
+    assert "reject_escrow" not in calls, "the settled background never refuses the customer's note"
+    service.handle(KeyPressed(Key.ENTER))
+    assert journey.state is RechargeState.DONE and card.balance == 2100
+    kinds = [r.kind for r in ledger.records()]
+    assert kinds.count("coin_credited") == 1 and "coin_credited_unassigned" not in kinds
