@@ -18,45 +18,28 @@ import logging
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future
-from dataclasses import dataclass
 
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
 
+from drivers.xfs4iot.correlation import Command, MessageHandler, Pending, PendingTable
 from drivers.xfs4iot.errors import (
-    CommandRefused,
     CommandTimeout,
-    CompletionCode,
     ProtocolError,
     ServiceLost,
     ServiceOffline,
-    Xfs4IotError,
-    completion_error,
 )
 from drivers.xfs4iot.messages import MAX_FRAME, Message, MessageType, Payload, decode, encode
 
 log = logging.getLogger("drivers.xfs4iot")
 
-MessageHandler = Callable[[Message], None]
 LinkHandler = Callable[[bool, str], None]
 ErrorHandler = Callable[[ProtocolError], None]
 
 
-@dataclass(frozen=True)
-class Command:
-    """A submitted command: its requestId (to cancel it) and the Future of its payload."""
-
-    request_id: int
-    name: str
-    future: Future[Payload]
-
-
-@dataclass
-class _Pending:
-    command: Command
-    on_event: MessageHandler | None
-    expiry: asyncio.TimerHandle | None = None
-    acknowledged: bool = False
+def _lost(reason: str) -> Callable[[str], ServiceLost]:
+    """The error for each command still pending when the link dropped: outcome unknown."""
+    return lambda name: ServiceLost(f"{name}: {reason}", command=name)
 
 
 def _ignore_protocol_error(error: ProtocolError) -> None:
@@ -82,8 +65,7 @@ class ServiceConnection:
         self._retry_min, self._retry_max, self._grace = retry_min, retry_max, grace_s
         self._ids = itertools.count(1)
         self._ids_lock = threading.Lock()
-        self._pending: dict[int, _Pending] = {}
-        self._abandoned: set[int] = set()  # timed out here; a late completion is expected
+        self._pending = PendingTable(self._deliver)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._ready = threading.Event()
@@ -199,7 +181,9 @@ class ServiceConnection:
             except (OSError, TimeoutError, InvalidHandshake, InvalidURI) as exc:
                 reason = f"cannot connect: {exc}"
             self._ws = None
-            self._fail_all(reason)
+            self._pending.fail_all(
+                lambda name, why=reason: ServiceLost(f"{name}: {why}", command=name)
+            )
             self._set_link(False, reason)
             try:
                 await asyncio.wait_for(self._stopping.wait(), delay)
@@ -215,20 +199,14 @@ class ServiceConnection:
             self._link = up
             self._deliver(self._on_link, up, reason)
 
-    def _fail_all(self, reason: str) -> None:
-        pending, self._pending = self._pending, {}
-        for item in pending.values():
-            name = item.command.name
-            self._finish(item, ServiceLost(f"{name}: {reason}", command=name))
-
     def _enqueue(
         self, command: Command, message: Message, timeout_s: float, on_event: MessageHandler | None
     ) -> None:
         if self._outbox is None:
             command.future.set_exception(ServiceOffline("link down", command=command.name))
             return
-        item = _Pending(command, on_event)
-        self._pending[command.request_id] = item
+        item = Pending(command, on_event)
+        self._pending.add(item)
         if timeout_s > 0 and self._loop is not None:
             item.expiry = self._loop.call_later(timeout_s + self._grace, self._expire, item)
         self._outbox.put_nowait(encode(message))
@@ -242,26 +220,13 @@ class ServiceConnection:
         except ConnectionClosed:
             return
 
-    def _expire(self, item: _Pending) -> None:
-        request_id = item.command.request_id
-        if self._pending.pop(request_id, None) is None:
+    def _expire(self, item: Pending) -> None:
+        request_id, name = item.command.request_id, item.command.name
+        if self._pending.abandon(request_id) is None:
             return
-        self._abandoned.add(request_id)
-        name = item.command.name
-        self._finish(item, CommandTimeout(f"{name}: no completion in time", command=name))
+        item.finish(CommandTimeout(f"{name}: no completion in time", command=name))
         if name != "Common.Cancel":
             self.cancel(request_id)  # best effort; its own completion is not awaited
-
-    @staticmethod
-    def _finish(item: _Pending, outcome: Payload | Xfs4IotError) -> None:
-        if item.expiry is not None:
-            item.expiry.cancel()
-        if item.command.future.done():
-            return
-        if isinstance(outcome, Xfs4IotError):
-            item.command.future.set_exception(outcome)
-        else:
-            item.command.future.set_result(outcome)
 
     def _protocol(self, detail: str) -> None:
         self.protocol_errors += 1
@@ -279,55 +244,9 @@ class ServiceConnection:
         if message.type is MessageType.COMMAND:
             self._protocol(f"service sent a command ({message.name})")
             return
-        assert message.request_id is not None
-        item = self._pending.get(message.request_id)
-        if item is None:
-            if message.request_id in self._abandoned:
-                if message.type is MessageType.COMPLETION:
-                    self._abandoned.discard(message.request_id)
-                return
-            what = f"{message.type.value} {message.name} for requestId {message.request_id}"
-            self._protocol(f"{what}, which is not a pending command of ours")
-            return
-        self._correlate(item, message)
-
-    def _correlate(self, item: _Pending, message: Message) -> None:
-        name = item.command.name
-        if message.type is MessageType.EVENT:
-            if item.on_event is not None:
-                self._deliver(item.on_event, message)
-            return
-        if message.name != name:
-            self._pending.pop(item.command.request_id, None)
-            self._protocol(f"{message.type.value} named {message.name} answers {name}")
-            self._finish(item, ServiceLost(f"{name}: answered as {message.name}", command=name))
-            return
-        if message.type is MessageType.ACKNOWLEDGE:
-            if message.status is None:
-                item.acknowledged = True
-                return
-            self._pending.pop(item.command.request_id, None)
-            error = CommandRefused(
-                f"{name} not queued: {message.status.value} {message.error_description}".strip(),
-                command=name,
-                status=message.status.value,
-            )
-            self._finish(item, error)
-            return
-        self._pending.pop(item.command.request_id, None)
-        code = message.completion_code
-        if code is CompletionCode.SUCCESS:
-            self._finish(item, message.payload)
-            return
-        assert code is not None
-        error = completion_error(
-            code,
-            command=name,
-            description=message.error_description,
-            error_code=str(message.payload.get("errorCode") or ""),
-        )
-        error.payload = message.payload
-        self._finish(item, error)
+        problem = self._pending.on_answer(message)
+        if problem is not None:
+            self._protocol(problem)
 
     @staticmethod
     def _deliver(handler: Callable[..., None], *args: object) -> None:

@@ -21,7 +21,8 @@ from dataclasses import dataclass
 
 from drivers.base import DeviceHealth, DeviceState, EventSink
 from drivers.pinpad.base import PinBlockReady, PinFormat, PinKeyEvent, PinKeyKind
-from drivers.xfs4iot.connection import Command, ServiceConnection
+from drivers.xfs4iot.connection import ServiceConnection
+from drivers.xfs4iot.correlation import Command
 from drivers.xfs4iot.discovery import find_service
 from drivers.xfs4iot.errors import Canceled, ServiceOffline, Xfs4IotError
 from drivers.xfs4iot.messages import Message, Payload
