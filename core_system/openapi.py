@@ -39,8 +39,10 @@ def _retry_after(description: str) -> dict[str, Any]:
 
 
 _AUTH_ERRORS = {
-    "401": _error("unknown kiosk or wrong bearer token (permanent for this credential)"),
-    "405": _error("wrong method"),
+    "401": _error(
+        "UNAUTHORIZED: unknown kiosk or wrong bearer token (permanent for this credential)"
+    ),
+    "405": _error("METHOD_NOT_ALLOWED: wrong method"),
     "429": _retry_after("throttled (transient: honour Retry-After)"),
     "503": _retry_after("unavailable (transient: honour Retry-After)"),
 }
@@ -174,7 +176,8 @@ _DOCUMENT: dict[str, Any] = {
         "PAYLOAD_TOO_LARGE), Content-Type application/json when declared (else 400 "
         "UNSUPPORTED_MEDIA_TYPE), UTF-8, no duplicate keys, no NaN/Infinity or overflowing "
         "numbers, bounded nesting (else 400 MALFORMED_JSON). Every error has a stable "
-        "error.code.",
+        "error.code; besides those listed per operation: an unknown path is 404 NOT_FOUND, an "
+        "internal fault 500 INTERNAL (transient), a malformed request line HTTP_<status>.",
     },
     "servers": [{"url": "/"}],
     "security": [{"bearer": [], "kioskId": []}],
