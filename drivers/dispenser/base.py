@@ -62,6 +62,18 @@ class Denomination:
         return sum(n for _, n in self.counts)
 
 
+@dataclass(frozen=True)
+class DispenserStatus:
+    """A fresh reading of the device (Common.Status), for the dashboard and self-tests."""
+
+    state: DeviceState
+    detail: str
+    dispenser: str  # ok | attention | stop | unknown (the cassettes as a whole)
+    shutter: str  # closed | open | jammedClosed | ... (the output position's shutter)
+    position: str  # empty | notEmpty | unknown (notes waiting at the output position)
+    stacker: str  # empty | notEmpty | notEmptyCustomer | ... (the intermediate stacker)
+
+
 class PresentState(str, Enum):
     PRESENTED = "presented"
     NOT_PRESENTED = "notPresented"
@@ -152,6 +164,10 @@ class CashDispenser(Protocol):
 
     def health(self) -> DeviceHealth: ...
 
+    def status(self) -> Future[DispenserStatus]:
+        """Asks the device now (health() is what the last events said)."""
+        ...
+
     def storage(self) -> tuple[StorageUnit, ...]:
         """The units as last read (refreshed after every money movement)."""
         ...
@@ -185,6 +201,7 @@ __all__ = [
     "DispenserDone",
     "DispenserFailed",
     "DispenserStateChanged",
+    "DispenserStatus",
     "IncompleteDispense",
     "ItemsPresented",
     "ItemsTaken",

@@ -22,10 +22,8 @@ from drivers.dispenser.base import (
     DispenserDone,
     DispenserFailed,
     DispenserStateChanged,
+    DispenserStatus,
     IncompleteDispense,
-    ItemsPresented,
-    ItemsTaken,
-    ShutterChanged,
     StorageUnit,
     TransactionState,
 )
@@ -33,11 +31,13 @@ from drivers.xfs4iot import dispenser_payloads as p
 from drivers.xfs4iot.connection import ServiceConnection
 from drivers.xfs4iot.discovery import find_service
 from drivers.xfs4iot.errors import ProtocolError, ServiceOffline, Xfs4IotError
+from drivers.xfs4iot.futures import all_of
 from drivers.xfs4iot.messages import Message, Payload
 from drivers.xfs4iot.status import device_state
 
 log = logging.getLogger("drivers.xfs4iot.dispenser")
 T = TypeVar("T")
+U = TypeVar("U")
 POSITION = {"position": p.POSITION}
 
 
@@ -104,6 +104,13 @@ class Xfs4IotDispenser:
             return DeviceHealth(
                 self.device_id, self._state, self._detail, supplies, dict(self._counters)
             )
+
+    def status(self) -> Future[DispenserStatus]:
+        def read(payload: Payload) -> DispenserStatus:
+            self._apply_status(payload)
+            return p.dispenser_status(payload)
+
+        return self._op("status", "Common.Status", None, read)
 
     def storage(self) -> tuple[StorageUnit, ...]:
         return self._units
@@ -178,33 +185,21 @@ class Xfs4IotDispenser:
 
     def transaction_state(self, host_nonce: str = "") -> Future[TransactionState]:
         """What happened to the last dispense, asked of the device (start-up recovery)."""
-        out: Future[TransactionState] = Future()
         present_request: Payload = dict(POSITION)
         if host_nonce:
             present_request["nonce"] = host_nonce
-        parts = [
-            self._submit("Common.GetTransactionState", None),
-            self._submit("CashDispenser.GetPresentStatus", present_request),
-            self._submit("Common.Status", None),
-        ]
-        remaining = [len(parts)]
-
-        def one_done(_: Future[Payload]) -> None:
-            with self._lock:
-                remaining[0] -= 1
-                if remaining[0]:
-                    return
-            self._settle(
-                "transaction_state",
-                out,
-                lambda: p.transaction_state(
-                    *(f.result() for f in parts), self._units, self._caps.currency
-                ),
-            )
-
-        for part in parts:
-            part.add_done_callback(one_done)
-        return out
+        reads = all_of(
+            [
+                self._submit("Common.GetTransactionState", None),
+                self._submit("CashDispenser.GetPresentStatus", present_request),
+                self._submit("Common.Status", None),
+            ]
+        )
+        return self._then(
+            "transaction_state",
+            reads,
+            lambda r: p.transaction_state(*r, self._units, self._caps.currency),
+        )
 
     # --- plumbing ---
 
@@ -235,10 +230,21 @@ class Xfs4IotDispenser:
         on_event: Callable[[Message], None] | None = None,
         refresh: bool = False,
     ) -> Future[T]:
-        out: Future[T] = Future()
         sent = self._submit(command, payload, timeout_s, on_event)
+        return self._then(operation, sent, convert, refresh=refresh)
 
-        def done(f: Future[Payload]) -> None:
+    def _then(
+        self,
+        operation: str,
+        sent: Future[U],
+        convert: Callable[[U], T],
+        *,
+        refresh: bool = False,
+    ) -> Future[T]:
+        """The operation's Future: `convert` of what the device answered, published too."""
+        out: Future[T] = Future()
+
+        def done(f: Future[U]) -> None:
             self._settle(operation, out, lambda: convert(f.result()))
             if refresh:
                 self._refresh_storage()
@@ -300,13 +306,9 @@ class Xfs4IotDispenser:
         self._sink(DispenserFailed(self.device_id, "protocol", error.code, str(error)))
 
     def _on_unsolicited(self, message: Message) -> None:
-        position = str(message.payload.get("position") or p.POSITION)
         if message.name == "Common.StatusChangedEvent":
             self._apply_status(message.payload)
-        elif message.name == "CashManagement.ItemsTakenEvent":
-            self._sink(ItemsTaken(self.device_id, position))
-        elif message.name == "CashManagement.ItemsPresentedEvent":
-            self._sink(ItemsPresented(self.device_id, position))
-        elif message.name == "CashManagement.ShutterStatusChangedEvent":
-            shutter = str(message.payload.get("shutter") or "unknown")
-            self._sink(ShutterChanged(self.device_id, position, shutter))
+            return
+        event = p.unsolicited_event(self.device_id, message.name, message.payload)
+        if event is not None:
+            self._sink(event)

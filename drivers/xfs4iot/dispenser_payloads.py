@@ -12,13 +12,18 @@ from decimal import Decimal
 from drivers.dispenser.base import (
     Denomination,
     DispenserCapabilities,
+    DispenserStatus,
+    ItemsPresented,
+    ItemsTaken,
     PresentState,
+    ShutterChanged,
     StorageUnit,
     TransactionState,
     UnitKind,
 )
 from drivers.xfs4iot.errors import ProtocolError
 from drivers.xfs4iot.messages import Payload
+from drivers.xfs4iot.status import device_state
 from drivers.xfs4iot.token import TokenFormatError, minor_digits, parse_token
 
 POSITION = "outDefault"
@@ -157,3 +162,32 @@ def transaction_state(
         items_on_stacker=cdm.get("intermediateStacker", "empty") != "empty",
         token=token,
     )
+
+
+def dispenser_status(payload: Payload) -> DispenserStatus:
+    found = device_state(payload)
+    if found is None:
+        raise ProtocolError("Common.Status has no common.device")
+    cdm, cash = _dict(payload, "cashDispenser"), _dict(payload, "cashManagement")
+    positions = cdm.get("positions") if isinstance(cdm.get("positions"), list) else []
+    position = next((x for x in positions if isinstance(x, dict)), {})
+    return DispenserStatus(
+        state=found[0],
+        detail=found[1],
+        dispenser=str(cash.get("dispenser") or "unknown"),
+        shutter=str(position.get("shutter") or "unknown"),
+        position=str(position.get("positionStatus") or "unknown"),
+        stacker=str(cdm.get("intermediateStacker") or "unknown"),
+    )
+
+
+def unsolicited_event(device_id: str, name: str, payload: Payload) -> object | None:
+    """The contract's event for a CashManagement unsolicited event, None for the rest."""
+    position = str(payload.get("position") or POSITION)
+    if name == "CashManagement.ItemsTakenEvent":
+        return ItemsTaken(device_id, position)
+    if name == "CashManagement.ItemsPresentedEvent":
+        return ItemsPresented(device_id, position)
+    if name == "CashManagement.ShutterStatusChangedEvent":
+        return ShutterChanged(device_id, position, str(payload.get("shutter") or "unknown"))
+    return None

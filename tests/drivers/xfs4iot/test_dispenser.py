@@ -60,6 +60,23 @@ def test_open_reads_capabilities_storage_and_state(
     recorder.wait_for(DispenserStateChanged, lambda e: e.state is DeviceState.ONLINE)
 
 
+def test_status_reads_the_device_now(
+    dispenser: Xfs4IotDispenser, emulator: Xfs4IotEmulator
+) -> None:
+    status = dispenser.status().result(WAIT)
+    assert (status.state, status.shutter, status.position) == (
+        DeviceState.ONLINE,
+        "closed",
+        "empty",
+    )
+    assert status.dispenser == "ok" and status.stacker == "empty"
+    mix, token = authorised(dispenser, 1000)
+    dispenser.dispense(mix, token).result(WAIT)
+    dispenser.present().result(WAIT)
+    status = dispenser.status().result(WAIT)
+    assert (status.shutter, status.position) == ("open", "notEmpty")
+
+
 def test_denominate_makes_the_fewest_notes_or_refuses(dispenser: Xfs4IotDispenser) -> None:
     mix = dispenser.denominate(38000, "CNY").result(WAIT)
     assert mix.amount_minor == 38000
