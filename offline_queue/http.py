@@ -24,6 +24,7 @@ logger = logging.getLogger(__name__)
 _PERMANENT = {400: "CORE_BAD_REQUEST", 404: "CORE_NOT_FOUND", 409: "CORE_CONFLICT"}
 _CODE = re.compile(r"^[A-Z][A-Z0-9_]{0,63}$")
 MAX_RETRY_AFTER_S = 3600.0
+_DELTA_SECONDS = re.compile(r"[0-9]{1,12}", re.ASCII)
 
 
 class CoreHttp:
@@ -176,17 +177,24 @@ def _error_body(response: requests.Response) -> tuple[str | None, str]:
 
 
 def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
-    """Seconds to wait from `Retry-After` (delta-seconds or an HTTP date), clamped to an hour."""
+    """Seconds to wait from `Retry-After` (delta-seconds or an HTTP date), clamped to an hour.
+
+    Anything else ("soon", "-5", "1.5", "²", an impossible date) is None: the caller falls back
+    to its normal backoff. A header is the other side's input, never a reason for an internal
+    error (issue 19 #7: "²" passed str.isdigit() and then broke float()).
+    """
     if value is None:
         return None
     value = value.strip()
-    if value.isdigit():
-        return min(float(value), MAX_RETRY_AFTER_S)
+    if _DELTA_SECONDS.fullmatch(value):
+        return min(float(int(value)), MAX_RETRY_AFTER_S)
+    if len(value) > 64:
+        return None
     try:
         when = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)
+        delta = (when - (now or datetime.now(UTC))).total_seconds()
+    except (TypeError, ValueError, IndexError, OverflowError):
         return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    delta = (when - (now or datetime.now(UTC))).total_seconds()
     return min(max(0.0, delta), MAX_RETRY_AFTER_S)

@@ -2,10 +2,11 @@
 
 Each batch is marked in_flight (committed) before it is sent, so a crash mid-request leaves a
 trace; on restart those items are re-sent and the core answers `duplicate`. Per-item results
-settle items one by one (a poison item goes dead and never blocks the rest); a failure of the
-whole request puts the batch back with full-jitter exponential backoff, or the core's
-Retry-After. Order is kept because only the head of the queue is ever claimed and nothing new is
-claimed while a batch is in flight.
+settle items one by one (an item the core rejects goes dead and never blocks the rest); a
+failure of the whole request - a 4xx, a 5xx, a broken reply, no reply - is never a verdict on
+its items: they stay pending (alert, full-jitter exponential backoff, or the core's
+Retry-After) and are re-sent until the core answers for each one. Order is kept because only
+the head of the queue is ever claimed and nothing new is claimed while a batch is in flight.
 """
 
 from __future__ import annotations
@@ -71,7 +72,8 @@ class SyncWorker:
     ) -> None:
         """`probe_interval_s`: while backing off from an unreachable core, ask /v1/health this
         often and resume at once when it answers. `poison_after`: consecutive failures of an
-        item sent alone (5xx, invalid reply) after which it is parked as a dead letter."""
+        item sent alone (5xx, invalid reply) after which a technician is alerted about it; it
+        stays pending (its fate is unknown), only the core's per-item verdict makes it dead."""
         self._outbox = outbox
         self._http = http
         self._clock = clock
@@ -82,9 +84,6 @@ class SyncWorker:
         self._idle_poll_s = idle_poll_s
         self._probe_s = probe_interval_s
         self._poison_after = max(1, poison_after)
-        # Set after parking a poison item, cleared by the next acceptance: a core that fails on
-        # everything is an outage, not a queue of poison, and must not empty the queue into dead.
-        self._poison_parked = False
         self._suspect: dict[str, int] = {}  # txn_id -> consecutive solo 5xx/invalid replies
         self._probe_core = False
         self._rng = rng or random.Random()
@@ -92,7 +91,7 @@ class SyncWorker:
         self._wakeup = threading.Event()
         self._stopping = threading.Event()
         self._force = False
-        self._solo_left = 0  # after a whole-batch 4xx, send one by one to isolate the culprit
+        self._solo_left = 0  # after a 5xx/invalid reply or a 413, send one by one
         self._thread: threading.Thread | None = None
 
     # -- lifecycle -----------------------------------------------------------------------------
@@ -167,7 +166,6 @@ class SyncWorker:
         self._outbox.mark_dead(dead)
         self._probe_core = False
         if accepted:
-            self._poison_parked = False
             self._suspect.clear()
         for event in events:
             self._publish(event)
@@ -183,50 +181,66 @@ class SyncWorker:
         )
 
     def _request_failed(self, batch: Sequence[OutboxEntry], exc: CoreError) -> SyncReport:
+        """A failure of the whole request is never a verdict on its items (issue 19 #2, #6).
+
+        Only a per-item result decides an item's fate. A 4xx for the whole batch says the
+        request did not reach the core's transaction logic (a misrouted proxy answering 404
+        HTML, a route or size limit, a gateway's 415): a transport or configuration problem,
+        so alert a person and back off. A 5xx or a broken reply may come *after* the core
+        committed: the fate is unknown, so the items stay pending and the re-send is answered
+        `duplicate`. Nothing here ever dead-letters: a dead letter would show booked money as
+        lost and invite a refund of a payment the biller already holds.
+        """
         self._probe_core = False
-        if not exc.transient and exc.code not in _NEEDS_PERSON:
-            if len(batch) == 1:  # the request itself is poison: dead-letter that item
-                return self._park(batch[0], exc.code, str(exc))
-            self._solo_left = len(batch)
-            delay = 0.0
-        elif exc.code in _NEEDS_PERSON:
+        failures = max(e.attempts for e in batch) - 1
+        backoff = self._rng.uniform(0, min(self._cap, self._base * 2 ** min(failures, 32)))
+        if exc.code in _NEEDS_PERSON:
             delay = self._cap  # needs a technician; do not hammer the core meanwhile
             self._publish(TechnicianAlert(exc.code, str(exc)[:200]))
+        elif not exc.transient:
+            delay = backoff
+            if exc.status == 413:  # too large for something on the way: smaller requests
+                self._solo_left = max(self._solo_left, len(batch))
+            self._publish(
+                TechnicianAlert(
+                    exc.code,
+                    f"the core refused a whole batch of {len(batch)} (items kept queued): {exc}"[
+                        :200
+                    ],
+                )
+            )
         elif exc.retry_after is not None:
             delay = exc.retry_after
         else:
             if exc.status == 500 or exc.code in _ITEM_SUSPECT:
-                if len(batch) == 1 and self._is_poison(batch[0]):
-                    return self._park(batch[0], "POISON_ITEM", f"{exc.code}: {exc}")
-                self._solo_left = max(self._solo_left, len(batch))
+                self._suspected(batch, exc)
             else:
                 self._probe_core = True  # unreachable: watch /v1/health to resume at once
-            failures = max(e.attempts for e in batch) - 1
-            delay = self._rng.uniform(0, min(self._cap, self._base * 2 ** min(failures, 32)))
+            delay = backoff
         self._outbox.mark_retry([e.txn_id for e in batch], error=str(exc), delay_s=delay)
         logger.warning("sync failed (%s); retry in %.1fs", exc.code, delay)
         self._publish(SyncFailed(exc.code, delay))
         return SyncReport(sent=len(batch), error_code=exc.code, retry_in_s=delay)
 
-    def _is_poison(self, entry: OutboxEntry) -> bool:
-        """Sent alone `poison_after` times in a row, the core failing on it each time while its
-        health check says it is fine, and no item parked since the last success (a core that
-        fails on everything is an outage: it must not empty the queue into dead letters)."""
-        failures = self._suspect.get(entry.txn_id, 0) + 1
-        self._suspect = {entry.txn_id: failures}
-        if failures < self._poison_after or self._poison_parked:
-            return False
-        return self._core_healthy()
-
-    def _park(self, entry: OutboxEntry, code: str, message: str) -> SyncReport:
-        """Dead-letters one item so the rest of the queue moves on; a technician decides."""
-        self._poison_parked = self._poison_parked or code == "POISON_ITEM"
-        self._solo_left = max(0, self._solo_left - 1)
-        self._outbox.mark_dead([(entry.txn_id, code, message)])
-        logger.error("outbox item %s parked as a dead letter: %s", entry.txn_id, code)
-        self._publish(TransactionDead(entry.txn_id, code, message))
-        self._publish(TechnicianAlert(code, f"dead letter: {message}"[:200], entry.txn_id))
-        return SyncReport(sent=1, dead=1)
+    def _suspected(self, batch: Sequence[OutboxEntry], exc: CoreError) -> None:
+        """The core answered but broke on this request: send one by one to find the item, and
+        after `poison_after` solo failures in a row alert a technician about it, once. It stays
+        pending (the core may hold it already); only a per-item `rejected` can make it dead."""
+        self._solo_left = max(self._solo_left, len(batch))
+        if len(batch) != 1:
+            return
+        txn_id = batch[0].txn_id
+        failures = self._suspect.get(txn_id, 0) + 1
+        self._suspect = {txn_id: failures}
+        if failures == self._poison_after:
+            self._publish(
+                TechnicianAlert(
+                    "POISON_SUSPECT",
+                    f"the core keeps failing on this item ({exc.code}); it stays queued",
+                    txn_id,
+                )
+            )
+            logger.error("outbox item %s: the core keeps failing on it (%s)", txn_id, exc.code)
 
     def _core_healthy(self) -> bool:
         try:

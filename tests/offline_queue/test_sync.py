@@ -24,7 +24,12 @@ from core_system.store import Store
 from kiosk.clock import FakeClock
 from kiosk.money.amount import Money
 from offline_queue.db import make_engine
-from offline_queue.events import SyncFailed, TransactionAccepted, TransactionDead
+from offline_queue.events import (
+    SyncFailed,
+    TechnicianAlert,
+    TransactionAccepted,
+    TransactionDead,
+)
 from offline_queue.http import CoreHttp
 from offline_queue.models import OutboxState
 from offline_queue.outbox import Outbox
@@ -92,26 +97,55 @@ def rig(tmp_path: Path) -> Iterator[Rig]:
     engine.dispose()
 
 
-class Front:
-    """A scripted stdlib server in front of the core: canned replies first, then it forwards."""
+AFTER_COMMIT = "after-commit"  # a canned reply's 4th element: forward first, then answer it
 
-    def __init__(self, target: str, canned: list[tuple[int, dict[str, str], bytes]]) -> None:
+
+class Front:
+    """A scripted stdlib server in front of the core: canned replies first, then it forwards.
+
+    A canned `(status, headers, body, AFTER_COMMIT)` forwards the request to the core (which
+    commits it) and then answers the canned reply instead of the core's: the kiosk cannot know
+    whether its money was booked."""
+
+    def __init__(self, target: str, canned: list[tuple[Any, ...]]) -> None:
         self.canned = list(canned)
         front = self
 
         class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                """Look-ups and the health check pass through: the core is up."""
+                names = ("X-Kiosk-Id", "Authorization")
+                reply = requests.get(
+                    target + self.path,
+                    headers={k: self.headers[k] for k in names if k in self.headers},
+                    timeout=5,
+                )
+                self.send_response(reply.status_code)
+                self.send_header("Content-Type", reply.headers.get("Content-Type", ""))
+                self.send_header("Content-Length", str(len(reply.content)))
+                self.end_headers()
+                self.wfile.write(reply.content)
+
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers["Content-Length"]))
-                if front.canned:
-                    status, headers, data = front.canned.pop(0)
-                else:
+
+                def forward() -> tuple[int, dict[str, str], bytes]:
+                    names = ("X-Kiosk-Id", "Authorization", "Content-Type")
                     reply = requests.post(
                         target + self.path,
                         data=body,
-                        headers={k: self.headers[k] for k in ("X-Kiosk-Id", "Authorization")},
+                        headers={k: self.headers[k] for k in names if k in self.headers},
                         timeout=5,
                     )
-                    status, headers, data = reply.status_code, {}, reply.content
+                    kind = reply.headers.get("Content-Type", "application/json")
+                    return reply.status_code, {"Content-Type": kind}, reply.content
+
+                if front.canned:
+                    status, headers, data, *when = front.canned.pop(0)
+                    if when == [AFTER_COMMIT]:
+                        forward()
+                else:
+                    status, headers, data = forward()
                 self.send_response(status)
                 for key, value in headers.items():
                     self.send_header(key, value)
@@ -266,17 +300,113 @@ def test_malformed_reply_is_transient(
     assert worker.sync_once(force=True).accepted == 1
 
 
-def test_whole_batch_4xx_isolates_the_item_one_by_one(
+def dead_events(rig: Rig) -> list[TransactionDead]:
+    return [e for e in rig.events if isinstance(e, TransactionDead)]
+
+
+def alerts(rig: Rig) -> list[TechnicianAlert]:
+    return [e for e in rig.events if isinstance(e, TechnicianAlert)]
+
+
+def test_a_misrouted_proxy_answering_404_html_dead_letters_nothing(
     rig: Rig, front_factory: Callable[..., Front]
 ) -> None:
-    too_big = (413, {}, b'{"error": {"code": "PAYLOAD_TOO_LARGE", "message": "big"}}')
-    front = front_factory(too_big, too_big)
+    """Issue 19 #2: a 4xx for the whole batch says nothing about the items (a proxy or route
+    problem): alert, back off, keep every item pending; none reached the core."""
+    html = (404, {"Content-Type": "text/html"}, b"<html><h1>404 Not Found</h1></html>")
+    front = front_factory(*[html] * 6)
+    ids = [rig.enqueue() for _ in range(5)]
+    worker = rig.worker(url=front.url, batch_size=5, poison_after=2, backoff_cap=60.0)
+    reports = [worker.sync_once(force=True) for _ in range(6)]
+    assert all(r.failed and r.dead == 0 for r in reports)
+    assert reports[0].error_code == "CORE_NOT_FOUND" and reports[0].retry_in_s == 1.0
+    assert [rig.state(t) for t in ids] == [OutboxState.PENDING] * 5
+    assert dead_events(rig) == [] and rig.outbox.status().dead == 0
+    assert alerts(rig) and all(a.txn_id is None for a in alerts(rig))  # a batch, not an item
+    assert worker.sync_once().sent == 0  # it backs off (1, 2, 4, ... s)
+    assert worker.sync_once(force=True).accepted == 5  # the route is fixed: all delivered
+    assert [rig.store.transaction_count(t) for t in ids] == [1] * 5
+
+
+@pytest.mark.parametrize("status", [400, 409, 413, 415, 422])
+def test_no_whole_batch_4xx_is_a_verdict_on_the_items(
+    rig: Rig, front_factory: Callable[..., Front], status: int
+) -> None:
+    refused = (status, {}, b'{"error": {"code": "REFUSED", "message": "whole request"}}')
+    front = front_factory(*[refused] * 4)
     first, second = rig.enqueue(), rig.enqueue()
-    worker = rig.worker(url=front.url)
-    assert worker.sync_once().error_code == "PAYLOAD_TOO_LARGE"  # batch of 2 back to pending
-    assert worker.sync_once().dead == 1  # alone, the first still fails: it is the poison
-    assert worker.sync_once().accepted == 1
+    worker = rig.worker(url=front.url, poison_after=1)
+    for _ in range(4):
+        report = worker.sync_once(force=True)
+        assert report.error_code == "REFUSED" and report.dead == 0
+    assert (rig.state(first), rig.state(second)) == ("pending", "pending")
+    assert dead_events(rig) == [] and alerts(rig)
+    while worker.sync_once(force=True).sent:
+        pass
+    assert (rig.state(first), rig.state(second)) == ("accepted", "accepted")
+
+
+def test_per_item_rejection_still_decides_that_item_alone(
+    rig: Rig, front_factory: Callable[..., Front]
+) -> None:
+    first, second = rig.enqueue(), rig.enqueue()
+    verdicts = {
+        "results": [
+            {"txn_id": first, "status": "rejected", "error": {"code": "BAD_ITEM", "message": ""}},
+            {"txn_id": second, "status": "accepted", "core_ref": "CR-X"},
+        ]
+    }
+    front = front_factory(
+        (200, {"Content-Type": "application/json"}, json.dumps(verdicts).encode())
+    )
+    report = rig.worker(url=front.url).sync_once()
+    assert (report.dead, report.accepted) == (1, 1)
     assert (rig.state(first), rig.state(second)) == ("dead", "accepted")
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        (500, {"Content-Type": "application/json"}, b'{"error": {"code": "BOOM", "message": ""}}'),
+        (200, {"Content-Type": "application/json"}, b'{"results": [{"txn_id": '),
+        (200, {"Content-Type": "text/html"}, b"<html>ok</html>"),
+    ],
+    ids=["500", "truncated-json", "html"],
+)
+def test_an_item_booked_before_a_fault_stays_pending_and_is_resent(
+    rig: Rig, front_factory: Callable[..., Front], fault: tuple[int, dict[str, str], bytes]
+) -> None:
+    """Issue 19 #6: the core committed, then a 500 or a broken reply: the item's fate is
+    unknown, so it stays pending however often it happens, and the re-send is `duplicate`."""
+    front = front_factory(*[(*fault, AFTER_COMMIT)] * 6)
+    txn_id = rig.enqueue()
+    worker = rig.worker(url=front.url, poison_after=2)
+    for _ in range(6):
+        assert worker.sync_once(force=True).dead == 0
+        assert rig.state(txn_id) is OutboxState.PENDING
+    assert rig.store.transaction_count(txn_id) == 1  # booked at the first attempt
+    assert dead_events(rig) == []
+    report = worker.sync_once(force=True)
+    assert (report.duplicates, report.dead) == (1, 0)
+    assert rig.state(txn_id) is OutboxState.ACCEPTED
+    assert rig.store.transaction_count(txn_id) == 1
+
+
+@pytest.mark.parametrize("value", ["\u00b2", "soon", "-5", "1e3", "Mon, 99 Foo 2026", "  ", "1.5"])
+def test_a_nonsense_retry_after_is_ignored_for_the_normal_backoff(
+    rig: Rig, front_factory: Callable[..., Front], value: str
+) -> None:
+    """Issue 19 #7: not an internal error, and a 503 outage never parks an item dead."""
+    busy = (503, {"Retry-After": value}, b'{"error": {"code": "MAINTENANCE", "message": ""}}')
+    front = front_factory(*[busy] * 5)
+    txn_id = rig.enqueue()
+    worker = rig.worker(url=front.url, poison_after=1, backoff_base=1.0)
+    report = worker.sync_once()
+    assert (report.error_code, report.retry_in_s) == ("MAINTENANCE", 1.0)
+    for _ in range(4):
+        assert worker.sync_once(force=True).error_code == "MAINTENANCE"
+    assert rig.state(txn_id) is OutboxState.PENDING and dead_events(rig) == []
+    assert worker.sync_once(force=True).accepted == 1
 
 
 def test_bad_credential_keeps_money_pending(rig: Rig) -> None:
