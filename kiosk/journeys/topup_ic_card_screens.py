@@ -15,8 +15,6 @@ from drivers.card_reader.stored_value import CardState
 from drivers.printer.document import Align, Columns, Cut, Document, Separator, Text
 from kiosk.journeys.parts.base import PartContext
 from kiosk.journeys.parts.tender import Tender
-from kiosk.journeys.parts.tender_screens import insert_screen
-from kiosk.journeys.parts.tender_spec import TenderState
 from kiosk.journeys.screen_model import AmountLine, ScreenModel, Tone
 from kiosk.journeys.topup_ic_card_setup import RechargeSetup
 from kiosk.journeys.topup_ic_card_states import RechargeSession, RechargeState
@@ -57,8 +55,8 @@ def build_screen(view: RechargeView) -> ScreenModel:
     if card is not None:
         amounts = (AmountLine(t("ic_balance"), _money(view, card.balance_minor)),)
     tender = view.tender
-    if tender is not None:  # the settling screen reads as the insert screen, as it always has
-        model = tender.screen() if tender.state is TenderState.INSERT else insert_screen(tender)
+    if tender is not None:  # the card's balance above the tender's own lines
+        model = tender.screen()
         return replace(model, amounts=(*amounts, *model.amounts))
     if st is S.PENDING and s.job is not None:
         amount = _money(view, s.job.amount_minor)
@@ -72,7 +70,8 @@ def build_screen(view: RechargeView) -> ScreenModel:
     if st is S.DONE:
         lines = (t("ic_done"),)
         if s.receipt is not None and not s.receipt.printed:  # honest: no paper, the QR instead
-            lines, qr = (*lines, s.receipt.line(view.ctx, "ic_done", s.reference)), s.reference
+            receipt_line = s.receipt.line(view.ctx, "ic_done", s.reference)
+            lines, qr = (t("ic_done_card"), receipt_line), s.reference
     return ScreenModel(
         st.value,
         lang,

@@ -50,6 +50,8 @@ def tender_spec(setup: RechargeSetup, ctx: PartContext) -> TenderSpec:
         total_label_id="topup_amount",
         enter_id="continue",
         online=setup.online,
+        settling_title_id="ic_title",
+        settling_body_ids=("cash_settling_body",),
     )
 
 

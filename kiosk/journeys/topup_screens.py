@@ -54,6 +54,8 @@ def tender_spec(
         confirm=False,
         online=online,
         intro_ids=("topup_insert",),
+        settling_title_id="topup_title",
+        settling_body_ids=("cash_settling_body",),
     )
 
 

@@ -75,12 +75,13 @@ def insert_screen(view: TenderView) -> ScreenModel:
 
 
 def settling_screen(view: TenderView) -> ScreenModel:
-    t = view.ctx.text
+    t, spec = view.ctx.text, view.spec
     return ScreenModel(
         screen_id=view.screen_id,
         lang=view.ctx.lang(),
-        title=t("credit_printing"),
-        body=(t("insert_cancel_with_cash"),),
+        title=t(spec.settling_title_id),
+        body=tuple(t(i) for i in spec.settling_body_ids),
+        amounts=(AmountLine(t(spec.total_label_id), view.tally.total.display(), emphasis=True),),
         busy=True,
     )
 

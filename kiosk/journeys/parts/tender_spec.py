@@ -24,6 +24,9 @@ class TenderSpec:
     title_id: str = "insert_title"
     lines: Callable[[], tuple[str, ...]] = field(default=lambda: ())  # the parent's own lines
     intro_ids: tuple[str, ...] = ()  # an open amount: what to do, before the parent's lines
+    # while a note in transit is waited for; a bill's early exit is a credit, a top-up's is not
+    settling_title_id: str = "credit_printing"
+    settling_body_ids: tuple[str, ...] = ("insert_cancel_with_cash",)
     total_label_id: str = "insert_inserted"
     enter_id: str = "confirm_button"  # an open amount: Enter pays what is in
     confirm: bool = True  # reaching the amount asks the customer to confirm
