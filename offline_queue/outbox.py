@@ -4,13 +4,21 @@
 after a crash either both the journal entry and the outbox item exist or neither does, and a
 rolled-back enqueue leaves no gap in `seq`. The sync worker then claims, sends and settles items
 through the helpers below, each in its own short write transaction.
+
+Retry schedules run on the monotonic clock (issue 19 #5): a wall clock stepped back two hours
+must not hold money back for two hours with the core up. The row keeps wall-clock
+`next_attempt_at` and `updated_at` (written together by `mark_retry`) for people and for a
+restart; this process keeps the monotonic due time beside it. Read back without one (another
+process, a restart), the wait left is the smaller of what the wall clock says and the delay that
+was planned, so a clock step can shorten a backoff but never lengthen it.
 """
 
 from __future__ import annotations
 
 import json
+import threading
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -72,6 +80,10 @@ class Outbox:
         self._engine = engine
         self._kiosk_id = kiosk_id
         self._clock = clock
+        # txn_id -> (the row's next_attempt_at, when it is due on this process's monotonic
+        # clock); a row whose next_attempt_at changed (another process wrote it) is re-derived.
+        self._schedule: dict[str, tuple[datetime, float]] = {}
+        self._schedule_lock = threading.Lock()
 
     @property
     def kiosk_id(self) -> str:
@@ -187,15 +199,28 @@ class Outbox:
     def next_due_in(self) -> float | None:
         """Seconds until the head pending item may be sent (0 if now); None if nothing waits."""
         with Session(self._engine) as s:
-            head = s.scalar(
-                select(OutboxItem.next_attempt_at)
+            head = s.execute(
+                select(OutboxItem.txn_id, OutboxItem.next_attempt_at, OutboxItem.updated_at)
                 .where(OutboxItem.state == OutboxState.PENDING)
                 .order_by(OutboxItem.seq)
                 .limit(1)
-            )
+            ).first()
         if head is None:
             return None
-        return max(0.0, (_aware(head) - self._clock.now()).total_seconds())
+        return self._due_in(head.txn_id, _aware(head.next_attempt_at), _aware(head.updated_at))
+
+    def _due_in(self, txn_id: str, next_attempt_at: datetime, updated_at: datetime) -> float:
+        """Seconds until `txn_id` is due, on the monotonic clock (see the module docstring)."""
+        mono = self._clock.monotonic()
+        with self._schedule_lock:
+            known = self._schedule.get(txn_id)
+            if known is not None and known[0] == next_attempt_at:
+                return max(0.0, known[1] - mono)
+            wall_left = (next_attempt_at - self._clock.now()).total_seconds()
+            planned = (next_attempt_at - updated_at).total_seconds()
+            left = max(0.0, min(wall_left, planned))
+            self._schedule[txn_id] = (next_attempt_at, mono + left)
+            return left
 
     # -- worker helpers ----------------------------------------------------------------------
 
@@ -212,6 +237,7 @@ class Outbox:
 
     def mark_accepted(self, results: Sequence[tuple[str, str]]) -> None:
         """(txn_id, core_ref) pairs the core holds, as accepted or duplicate."""
+        self._forget(txn_id for txn_id, _ in results)
         now = self._clock.now()
         with self._write() as s:
             for txn_id, core_ref in results:
@@ -229,6 +255,7 @@ class Outbox:
 
     def mark_dead(self, results: Sequence[tuple[str, str, str]]) -> None:
         """(txn_id, code, message) the core rejected for good."""
+        self._forget(txn_id for txn_id, _, _ in results)
         now = self._clock.now()
         with self._write() as s:
             for txn_id, code, message in results:
@@ -243,8 +270,12 @@ class Outbox:
                 )
 
     def mark_retry(self, txn_ids: Sequence[str], *, error: str, delay_s: float) -> None:
-        """Puts claimed items back to pending, not to be sent again for `delay_s` seconds."""
+        """Puts claimed items back to pending, not to be sent again for `delay_s` seconds
+        (measured on the monotonic clock; the wall-clock time is stored for people)."""
+        delay = max(0.0, delay_s)
         now = self._clock.now()
+        due_mono = self._clock.monotonic() + delay
+        next_attempt_at = now + timedelta(seconds=delay)
         with self._write() as s:
             s.execute(
                 update(OutboxItem)
@@ -253,10 +284,13 @@ class Outbox:
                 .values(
                     state=OutboxState.PENDING,
                     last_error=error[:500],
-                    next_attempt_at=now + timedelta(seconds=max(0.0, delay_s)),
+                    next_attempt_at=next_attempt_at,
                     updated_at=now,
                 )
             )
+        with self._schedule_lock:
+            for txn_id in txn_ids:
+                self._schedule[txn_id] = (next_attempt_at, due_mono)
 
     def recover_in_flight(self, *, older_than_s: float = 0.0) -> int:
         """Items left in_flight by a killed process go back to pending; the core will answer
@@ -274,6 +308,12 @@ class Outbox:
             return int(result.rowcount)  # type: ignore[attr-defined]
 
     # -- internals ---------------------------------------------------------------------------
+
+    def _forget(self, txn_ids: Iterable[str]) -> None:
+        """Settled items need no schedule any more (keeps the map as small as the backlog)."""
+        with self._schedule_lock:
+            for txn_id in txn_ids:
+                self._schedule.pop(txn_id, None)
 
     def _due_rows(self, s: Session, limit: int, force: bool) -> list[OutboxItem]:
         """Never overtakes: nothing while a batch is in flight, and only from the lowest pending
@@ -293,7 +333,10 @@ class Outbox:
                 .limit(max(1, limit))
             )
         )
-        if not rows or (not force and rows[0].next_attempt_at > self._clock.now()):
+        if not rows:
+            return []
+        head = rows[0]
+        if not force and self._due_in(head.txn_id, head.next_attempt_at, head.updated_at) > 0:
             return []
         return rows
 
