@@ -6,6 +6,12 @@ from typing import Any
 
 from drivers.printer.document import Document
 from kiosk.documents.common import DocContext
+from kiosk.documents.ic_card import (
+    IcPendingData,
+    IcRechargeData,
+    ic_pending_slip,
+    ic_recharge_receipt,
+)
 from kiosk.documents.receipts import (
     BalanceData,
     CreditSlipData,
@@ -44,6 +50,10 @@ def rebuild(ctx: DocContext, kind: str, data: dict[str, Any]) -> Document:
             return credit_slip(ctx, CreditSlipData(**data))
         if kind == "top_up":
             return top_up_receipt(ctx, TopUpData(**data))
+        if kind == "ic_recharge":
+            return ic_recharge_receipt(ctx, IcRechargeData(**data))
+        if kind == "ic_pending":
+            return ic_pending_slip(ctx, IcPendingData(**data))
         if kind == "balance":
             return balance_slip(ctx, BalanceData(**data))
         if kind == "statement":

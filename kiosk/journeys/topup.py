@@ -18,9 +18,12 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
+from zoneinfo import ZoneInfo
 
-from drivers.printer.document import Align, Columns, Cut, Document, Separator, Text
+from drivers.printer.document import Document
 from kiosk.clock import Clock
+from kiosk.documents import DocContext
+from kiosk.documents.receipts import TopUpData, top_up_receipt
 from kiosk.events import Key, KeyPressed
 from kiosk.i18n import Catalog
 from kiosk.journeys.cash_tally import CashTally
@@ -43,6 +46,13 @@ class Product:
 
     code: str
     biller: Biller
+
+
+def mask_number(number: str) -> str:
+    """A phone or account number on paper: the first three and last four digits only."""
+    if len(number) <= 7:
+        return number
+    return f"{number[:3]}{'*' * (len(number) - 7)}{number[-4:]}"
 
 
 class TopupState(str, Enum):
@@ -96,11 +106,13 @@ class TopupJourney:
         sync: SyncPort,
         online: Callable[[], bool] | None = None,
         lang: str = "zh_CN",
+        timezone: str = "Asia/Shanghai",
     ) -> None:
         self.kiosk_id, self.currency, self.catalog, self.clock = kiosk_id, currency, catalog, clock
         self.timeouts, self.products = timeouts, products[:6]
         self._ledger, self._cash, self._printer, self._sync = ledger, cash, printer, sync
         self._online = online or (lambda: True)
+        self.timezone = timezone
         self.timeout_factor = 1.0
         self.session = TopupSession(lang)
         self.steps = StepRunner(
@@ -231,21 +243,19 @@ class TopupJourney:
         step.start()
 
     def _receipt(self) -> Document:
-        s, t = self.session, self.ctx.text
+        """The shared top-up receipt (kiosk/documents), so a reprint rebuilds the same."""
+        s = self.session
         assert s.cash is not None and s.product is not None
-        return Document(
-            "topup",
-            s.reference,
-            (
-                Text(t("topup_title"), Align.CENTER, bold=True),
-                Separator(),
-                Columns(s.product.biller.name(s.lang), s.number),
-                Columns(t("topup_amount"), s.cash.total.display(), bold=True),
-                Columns("Ref", s.reference),
-                Cut(),
-            ),
-            source={"reference": s.reference, "amount": s.cash.total.wire()},
+        local = self.clock.now().astimezone(ZoneInfo(self.timezone)).strftime("%Y-%m-%d %H:%M:%S")
+        ctx = DocContext(self.catalog, s.lang, self.kiosk_id, local)
+        data = TopUpData(
+            reference=s.reference,
+            txn_id=s.txn_id,
+            operator=s.product.biller.name(s.lang),
+            phone=mask_number(s.number),
+            amount=s.cash.total.display(),
         )
+        return top_up_receipt(ctx, data)
 
     def _printed(self, outcome: object) -> None:
         assert isinstance(outcome, ReceiptDone)

@@ -10,9 +10,17 @@ from __future__ import annotations
 
 from dataclasses import replace
 from typing import Protocol
+from zoneinfo import ZoneInfo
 
 from drivers.card_reader.stored_value import CardState
-from drivers.printer.document import Align, Columns, Cut, Document, Separator, Text
+from drivers.printer.document import Document
+from kiosk.documents.common import DocContext
+from kiosk.documents.ic_card import (
+    IcPendingData,
+    IcRechargeData,
+    ic_pending_slip,
+    ic_recharge_receipt,
+)
 from kiosk.journeys.parts.base import PartContext
 from kiosk.journeys.parts.tender import Tender
 from kiosk.journeys.screen_model import AmountLine, ScreenModel, Tone
@@ -85,39 +93,36 @@ def build_screen(view: RechargeView) -> ScreenModel:
     )
 
 
+def _doc_context(view: RechargeView) -> DocContext:
+    setup = view.setup
+    local = setup.clock.now().astimezone(ZoneInfo(setup.timezone)).strftime("%Y-%m-%d %H:%M:%S")
+    return DocContext(setup.catalog, view.ctx.lang(), setup.kiosk_id, local)
+
+
 def receipt(view: RechargeView, after: CardState) -> Document:
     """The customer's receipt: what was paid, and the balance read back from the card."""
-    s, t, lang = view.session, view.ctx.text, view.ctx.lang()
+    s = view.session
     assert s.cash is not None
-    return Document(
-        "ic_recharge",
-        s.reference,
-        (
-            Text(t("ic_title"), Align.CENTER, bold=True),
-            Separator(),
-            Columns(view.setup.product.name(lang), after.card_id),
-            Columns(t("topup_amount"), s.cash.total.display(), bold=True),
-            Columns(t("ic_balance"), _money(view, after.balance_minor)),
-            Columns("Ref", s.reference),
-            Cut(),
-        ),
-        source={"reference": s.reference, "amount": s.cash.total.wire(), "card": after.card_id},
+    data = IcRechargeData(
+        reference=s.reference,
+        txn_id=s.txn_id,
+        product=view.setup.product.name(view.ctx.lang()),
+        card_id=after.card_id,
+        amount=s.cash.total.display(),
+        balance=_money(view, after.balance_minor),
     )
+    return ic_recharge_receipt(_doc_context(view), data)
 
 
 def pending_slip(view: RechargeView, amount_minor: int, reference: str) -> Document:
     """The slip when the credit could not be written: the money is booked, the card is not."""
-    t = view.ctx.text
-    amount = _money(view, amount_minor)
-    return Document(
-        "ic_pending",
-        reference,
-        (
-            Text(t("ic_title"), Align.CENTER, bold=True),
-            Separator(),
-            Text(t("ic_pending", amount=amount, reference=reference)),
-            Columns("Ref", reference),
-            Cut(),
-        ),
-        source={"reference": reference, "amount_minor": amount_minor},
+    s = view.session
+    job = s.job
+    data = IcPendingData(
+        reference=reference,
+        txn_id=job.txn_id if job is not None else s.txn_id,
+        product=view.setup.product.name(view.ctx.lang()),
+        card_id=job.before.card_id if job is not None else "",
+        amount=_money(view, amount_minor),
     )
+    return ic_pending_slip(_doc_context(view), data)

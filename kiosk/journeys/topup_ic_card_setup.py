@@ -35,6 +35,7 @@ class RechargeSetup:
     sync: SyncPort
     catalog: Catalog
     reader_id: str = "ic_card"
+    timezone: str = "Asia/Shanghai"  # what the customer reads on the receipt
     online: Callable[[], bool] = field(default=lambda: True)
     settle_only: bool = False
 

@@ -202,6 +202,7 @@ def wire_topup(
             sync=SyncAdapter(links.sync),
             online=lambda: core_reachable(outbox),
             lang=lang,
+            timezone=config.timezone,
         ),
         # offline policy: top-up is not offered while the core is unreachable (told up front)
         available=lambda: (
@@ -269,6 +270,7 @@ def wire_ic_card(
             "printer": links.printer_port,
             "sync": SyncAdapter(links.sync),
             "catalog": catalog,
+            "timezone": config.timezone,
         },
         default_language=config.default_language,
     )

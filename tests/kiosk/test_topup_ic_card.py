@@ -250,13 +250,13 @@ def test_the_receipt_shows_the_balance_read_back_and_the_slip_the_pending_credit
     journey.start()
     pay(journey, 20)
     receipt = printer.jobs[-1][1]  # type: ignore[attr-defined]
-    assert receipt.kind == "ic_recharge" and receipt.source["card"] == CARD_ID
+    assert receipt.kind == "ic_recharge" and receipt.source["card_id"] == CARD_ID
     card.fail_writes = 5
     journey.start()
     pay(journey, 10)
     assert journey.state is RechargeState.PENDING
     slip = printer.jobs[-1][1]  # type: ignore[attr-defined]
-    assert slip.kind == "ic_pending" and slip.source["amount_minor"] == 1000
+    assert slip.kind == "ic_pending" and slip.source["amount"] == "¥10.00"
 
 
 def _print_answer(journey: IcCardRechargeJourney, printed: bool) -> None:
