@@ -95,7 +95,8 @@ class ServiceConnection:
         """Closes the link, fails what is pending, and returns when the I/O thread has ended."""
         if self._loop is not None and self._thread is not None and self._thread.is_alive():
             self._loop.call_soon_threadsafe(self._begin_stop)
-            self._thread.join()
+            if threading.current_thread() is not self._thread:  # a handler may stop us too
+                self._thread.join()
 
     def wait_online(self, timeout: float) -> bool:
         return self._online.wait(timeout)

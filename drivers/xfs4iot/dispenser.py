@@ -85,13 +85,16 @@ class Xfs4IotDispenser:
         )
         connection.start()
         self._connection = connection
-        if not connection.wait_online(self._open_timeout):
-            connection.stop()
-            raise ServiceOffline(f"{uri} does not answer", command="open")
-        caps = connection.call("Common.Capabilities", timeout_s=self._timeout)
-        self._apply_status(connection.call("Common.Status", timeout_s=self._timeout))
-        self._units = p.storage_units(connection.call("Storage.GetStorage"))
-        self._caps = p.capabilities(caps, self._units)
+        try:
+            if not connection.wait_online(self._open_timeout):
+                raise ServiceOffline(f"{uri} does not answer", command="open")
+            caps = connection.call("Common.Capabilities", timeout_s=self._timeout)
+            self._apply_status(connection.call("Common.Status", timeout_s=self._timeout))
+            self._units = p.storage_units(connection.call("Storage.GetStorage"))
+            self._caps = p.capabilities(caps, self._units)
+        except Xfs4IotError:
+            connection.stop()  # no I/O thread outlives a failed open
+            raise
 
     def close(self) -> None:
         if self._connection is not None:

@@ -162,6 +162,8 @@ class Xfs4IotEmulator:
 
     async def _main(self) -> None:
         self._stop = asyncio.Event()
+        for endpoint in (self.publisher, *self.services.values()):
+            endpoint.reset_for_loop()
         try:
             server = await serve(
                 self._handle,

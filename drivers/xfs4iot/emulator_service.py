@@ -82,6 +82,13 @@ class Endpoint:
     _jobs: dict[tuple[int, int], _Job] = field(default_factory=dict)
     _queue_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
+    def reset_for_loop(self) -> None:
+        """Forgets the previous run: an asyncio lock belongs to the loop that first waited on it,
+        so an emulator started again (a new loop) needs a new one."""
+        self._queue_lock = asyncio.Lock()
+        self._jobs.clear()
+        self.connections.clear()
+
     async def serve(self, connection: ServerConnection) -> None:
         self.connections.add(connection)
         try:
@@ -92,8 +99,10 @@ class Endpoint:
         finally:
             self.connections.discard(connection)
             for key, job in list(self._jobs.items()):
-                if key[0] == id(connection) and job.task is not None:
-                    job.task.cancel()
+                if key[0] == id(connection):
+                    self._jobs.pop(key, None)  # nobody is left to complete it to
+                    if job.task is not None:
+                        job.task.cancel()
 
     async def send(self, connection: ServerConnection, message: Message) -> None:
         try:

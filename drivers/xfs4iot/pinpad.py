@@ -81,14 +81,17 @@ class Xfs4IotPinPad:
         connection = ServiceConnection(uri, on_unsolicited=self._on_unsolicited, on_link=self._link)
         connection.start()
         self._connection = connection
-        if not connection.wait_online(self._open_timeout):
-            connection.stop()
-            raise ServiceOffline(f"{uri} does not answer", command="open")
-        formats = connection.call("Common.Capabilities").get("pinPad", {}).get("pinFormats", {})
-        if not isinstance(formats, dict) or not formats.get("iso4"):
-            connection.stop()
-            raise Xfs4IotError(f"{uri} cannot make ISO 9564 format 4 PIN blocks", command="open")
-        found = device_state(connection.call("Common.Status"))
+        try:
+            if not connection.wait_online(self._open_timeout):
+                raise ServiceOffline(f"{uri} does not answer", command="open")
+            pinpad = connection.call("Common.Capabilities").get("pinPad")
+            formats = pinpad.get("pinFormats") if isinstance(pinpad, dict) else None
+            if not isinstance(formats, dict) or not formats.get("iso4"):
+                raise Xfs4IotError(f"{uri} cannot make ISO 9564 format 4 blocks", command="open")
+            found = device_state(connection.call("Common.Status"))
+        except Xfs4IotError:
+            connection.stop()  # no I/O thread outlives a failed open
+            raise
         if found is not None:
             self._set_state(*found)
 

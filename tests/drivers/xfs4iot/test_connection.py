@@ -196,3 +196,23 @@ def test_a_link_that_drops_fails_the_pending_command_with_service_lost(
         assert epp.changes.get(timeout=WAIT) is True
     finally:
         epp.connection.stop()
+
+
+def test_a_restarted_emulator_still_queues_commands(emulator: Xfs4IotEmulator) -> None:
+    entry = {"minLen": 4, "maxLen": 6, "activeKeys": {"enter": {"terminate": True}}}
+    for _ in range(2):  # a queue that waits, on the first loop and on the restarted one
+        epp = Link(emulator.service_uri(PINPAD))
+        try:
+            first = epp.connection.submit("Keyboard.PinEntry", entry, timeout_s=0)
+            second = epp.connection.submit("Keyboard.PinEntry", entry, timeout_s=0)
+            assert emulator.epp.started.acquire(timeout=WAIT)
+            epp.connection.cancel(first.request_id)
+            assert emulator.epp.started.acquire(timeout=WAIT)  # the second one runs now
+            epp.connection.cancel(second.request_id)
+            for command in (first, second):
+                with pytest.raises(Canceled):
+                    command.future.result(WAIT)
+        finally:
+            epp.connection.stop()
+        emulator.stop()
+        emulator.start()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 
 import pytest
@@ -21,7 +22,13 @@ from drivers.dispenser.base import (
 )
 from drivers.xfs4iot.dispenser import Xfs4IotDispenser
 from drivers.xfs4iot.emulator import Xfs4IotEmulator
-from drivers.xfs4iot.errors import CommandErrorCode, HardwareError, ServiceLost, ServiceOffline
+from drivers.xfs4iot.errors import (
+    CommandErrorCode,
+    DiscoveryError,
+    HardwareError,
+    ServiceLost,
+    ServiceOffline,
+)
 from drivers.xfs4iot.token import dispense_token
 from tests.drivers.xfs4iot.conftest import TOKEN_KEY, WAIT, Recorder
 
@@ -215,3 +222,16 @@ def test_unsolicited_status_changes_reach_the_bus(
     emulator.run(lambda: emulator.dispenser._set_device("userError"))
     recorder.wait_for(DispenserStateChanged, lambda e: e.state is DeviceState.USER_ERROR)
     assert dispenser.health().state is DeviceState.USER_ERROR
+
+
+def test_a_failed_open_leaves_no_io_thread(emulator: Xfs4IotEmulator, recorder: Recorder) -> None:
+    before = {t.ident for t in threading.enumerate()}
+    missing = Xfs4IotDispenser(
+        "dispenser", "ws://127.0.0.1:9/xfs4iot/v1.0/cashdispenser", recorder, open_timeout_s=0.2
+    )
+    with pytest.raises(ServiceOffline):
+        missing.open()
+    del emulator.services["cashdispenser"]  # the publisher now lists only the EPP
+    with pytest.raises(DiscoveryError):
+        Xfs4IotDispenser("dispenser", emulator.publisher_uri, recorder).open()
+    assert {t.ident for t in threading.enumerate()} <= before

@@ -10,6 +10,7 @@ import pytest
 from drivers.pinpad.base import PinBlockReady, PinFormat, PinKeyEvent, PinKeyKind
 from drivers.pinpad.pinblock import format4_pin
 from drivers.xfs4iot.emulator import Xfs4IotEmulator
+from drivers.xfs4iot.errors import Xfs4IotError
 from drivers.xfs4iot.pinpad import PinPadFault, Xfs4IotPinPad
 from kiosk.events import Key
 from tests.drivers.xfs4iot.conftest import PAN, PIN_KEY, WAIT, Recorder
@@ -132,3 +133,11 @@ def test_a_pad_without_the_key_faults(emulator: Xfs4IotEmulator, recorder: Recor
         assert recorder.of(PinBlockReady) == []
     finally:
         device.close()
+
+
+def test_a_service_without_format4_is_refused_at_open(
+    emulator: Xfs4IotEmulator, recorder: Recorder
+) -> None:
+    not_an_epp = Xfs4IotPinPad("pinpad", emulator.service_uri("cashdispenser"), recorder)
+    with pytest.raises(Xfs4IotError):
+        not_an_epp.open()
