@@ -155,7 +155,9 @@ def test_keypad_entry_reads_the_language_at_each_screen() -> None:
 
 
 class TenderRig:
-    def __init__(self, tmp_path: Path, *, due: str | None = "125.50", **spec: object) -> None:
+    def __init__(
+        self, tmp_path: Path, *, due: str | None = "125.50", biller=ELECTRICITY, **spec: object
+    ) -> None:
         from kiosk.money.ledger import Ledger
         from offline_queue.db import make_engine
         from offline_queue.outbox import Outbox
@@ -169,7 +171,7 @@ class TenderRig:
         self.cash = FakeCash(ledger)
         screen_ids = {s: s.value for s in TenderState}
         self.spec = TenderSpec(
-            biller=ELECTRICITY,
+            biller=biller,
             due=cny(due) if due is not None else None,
             screen_ids=screen_ids,
             lines=lambda: ("for 1234567890",),
@@ -256,6 +258,22 @@ def test_coins_count_at_confirm_and_a_fault_with_cash_in_settles(tmp_path: Path)
     [done] = rig.h.outcomes
     assert isinstance(done, TenderDone) and done.reason == "device_fault"
     assert done.total == cny("101.00") and done.tally.tender()["coins"] == {"1.00": 1}
+
+
+def test_a_part_payment_below_the_billers_minimum_is_refused_before_it_is_booked(
+    tmp_path: Path,
+) -> None:
+    from dataclasses import replace
+
+    biller = replace(ELECTRICITY, partial_allowed=True, min_amount=cny("10.00"))
+    rig = TenderRig(tmp_path, biller=biller)
+    rig.tender.handle(CoinCredited("coin", 1, 100, "CNY", 1))
+    press(rig.tender, "enter")
+    assert rig.tender.state is TenderState.INSERT and rig.h.outcomes == []
+    assert "at least ¥10.00" in rig.tender.screen().message
+    rig.note(10)
+    press(rig.tender, "enter")
+    assert rig.tender.state is TenderState.CONFIRM
 
 
 def test_a_note_returned_is_said_on_the_insert_screen(tmp_path: Path) -> None:

@@ -116,11 +116,13 @@ class Tender(Part):
         elif key is Key.ENTER and not self.tally.total.is_zero():
             if self.spec.due is None:
                 self._settle("customer_confirmed")  # an open amount: what is in is the top-up
-            elif self.spec.biller.partial_allowed:
+            elif not self.spec.biller.partial_allowed:
+                self.message_id = "partial_not_allowed"
+            elif self.tally.total < self.spec.biller.min_amount:
+                self.message_id = "partial_below_minimum"  # the core would refuse it
+            else:
                 self._cash.disable()  # partial payment: pay what is in, the bill stays open
                 self._go_confirm()
-            else:
-                self.message_id = "partial_not_allowed"
 
     def _on_escrow(self, event: NoteInEscrow) -> None:
         """The note is still the customer's (the driver HOLDs it): decide, journal, then act."""

@@ -34,7 +34,8 @@ class TenderView(Protocol):
 def _message(view: TenderView) -> dict[str, object]:
     if not view.message_id:
         return {}
-    return {"message": view.ctx.text(view.message_id), "tone": Tone.WARNING}
+    values = {"minimum": view.spec.biller.min_amount.display()}
+    return {"message": view.ctx.text(view.message_id, **values), "tone": Tone.WARNING}
 
 
 def insert_screen(view: TenderView) -> ScreenModel:
