@@ -105,6 +105,16 @@ class DispenserStateChanged:
 
 
 @dataclass(frozen=True)
+class DeviceErrorReported:
+    """The device's own error report (Common.ErrorEvent): what failed and what it needs."""
+
+    device_id: str
+    kind: str  # hardware | software | user | fraudAttempt
+    action: str  # reset | softwareError | configuration | clear | maintenance | suspend | ...
+    description: str = ""
+
+
+@dataclass(frozen=True)
 class DispenserDone:
     """An operation completed; `result` is its typed outcome (Denomination, None, ...)."""
 
@@ -196,6 +206,7 @@ class CashDispenser(Protocol):
 __all__ = [
     "CashDispenser",
     "Denomination",
+    "DeviceErrorReported",
     "DeviceState",
     "DispenserCapabilities",
     "DispenserDone",

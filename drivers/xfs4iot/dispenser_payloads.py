@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from drivers.dispenser.base import (
     Denomination,
+    DeviceErrorReported,
     DispenserCapabilities,
     DispenserStatus,
     ItemsPresented,
@@ -182,12 +183,19 @@ def dispenser_status(payload: Payload) -> DispenserStatus:
 
 
 def unsolicited_event(device_id: str, name: str, payload: Payload) -> object | None:
-    """The contract's event for a CashManagement unsolicited event, None for the rest."""
+    """The contract's event for an unsolicited event (but status changes), None for others."""
     position = str(payload.get("position") or POSITION)
     if name == "CashManagement.ItemsTakenEvent":
         return ItemsTaken(device_id, position)
     if name == "CashManagement.ItemsPresentedEvent":
         return ItemsPresented(device_id, position)
+    if name == "Common.ErrorEvent":
+        return DeviceErrorReported(
+            device_id,
+            str(payload.get("eventId") or "hardware"),
+            str(payload.get("action") or ""),
+            str(payload.get("vendorDescription") or ""),
+        )
     if name == "CashManagement.ShutterStatusChangedEvent":
         return ShutterChanged(device_id, position, str(payload.get("shutter") or "unknown"))
     return None

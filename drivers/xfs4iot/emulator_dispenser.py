@@ -163,6 +163,8 @@ class DispenserModel:
         if moved != {k: v for k, v in counts.items() if v}:
             await ctx.event("CashDispenser.IncompleteDispenseEvent", self._out(moved))
             await self._set_device("hardwareError")
+            error = {"eventId": "hardware", "action": "reset", "vendorDescription": "note jam"}
+            await self._notify("Common.ErrorEvent", error)
             raise CommandFailed(
                 CompletionCode.HARDWARE_ERROR,
                 "dispense stopped: notes jammed in the transport",

@@ -10,6 +10,7 @@ import pytest
 from drivers.base import DeviceState
 from drivers.dispenser.base import (
     Denomination,
+    DeviceErrorReported,
     DispenserDone,
     DispenserFailed,
     DispenserStateChanged,
@@ -30,6 +31,7 @@ from drivers.xfs4iot.errors import (
     ServiceOffline,
 )
 from drivers.xfs4iot.token import dispense_token
+from kiosk.events import EventBus
 from tests.drivers.xfs4iot.conftest import TOKEN_KEY, WAIT, Recorder
 
 
@@ -153,6 +155,8 @@ def test_a_jam_reports_what_did_come_out_and_reset_clears_it(
     assert incomplete.dispensed.amount_minor == 20000
     recorder.wait_for(DispenserFailed, lambda e: e.code == "XFS4IOT_HARDWARE_ERROR")
     recorder.wait_for(DispenserStateChanged, lambda e: e.state is DeviceState.HARDWARE_ERROR)
+    report = recorder.wait_for(DeviceErrorReported)
+    assert (report.kind, report.action) == ("hardware", "reset")
     mark = recorder.mark()
     dispenser.reset().result(WAIT)
     recorder.wait_for(DispenserStateChanged, lambda e: e.state is DeviceState.ONLINE, since=mark)
@@ -235,3 +239,23 @@ def test_a_failed_open_leaves_no_io_thread(emulator: Xfs4IotEmulator, recorder: 
     with pytest.raises(DiscoveryError):
         Xfs4IotDispenser("dispenser", emulator.publisher_uri, recorder).open()
     assert {t.ident for t in threading.enumerate()} <= before
+
+
+def test_events_travel_on_the_kiosk_event_bus(emulator: Xfs4IotEmulator) -> None:
+    bus = EventBus()
+    device = Xfs4IotDispenser("dispenser", emulator.publisher_uri, bus.publish)
+    device.open()
+    try:
+        mix, token = authorised(device, 10000)
+        device.dispense(mix, token).result(WAIT)
+        device.present().result(WAIT)
+        emulator.take_items()
+        seen: list[object] = []
+        while not any(isinstance(e, ItemsTaken) for e in seen):
+            event = bus.get(timeout=WAIT)
+            assert event is not None, seen
+            seen.append(event)
+        kinds = [type(e).__name__ for e in seen]
+        assert kinds.index("ItemsPresented") < kinds.index("ItemsTaken")
+    finally:
+        device.close()
