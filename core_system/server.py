@@ -68,10 +68,7 @@ class CoreServer:
         kiosk_tokens: dict[str, str],
         clock: Clock | None = None,
         cards: CardIssuer | None = None,
-        session_bearer: bool = True,
     ) -> None:
-        """session_bearer: also take a card session sent as the only bearer credential (the
-        kiosk's statement client still does; see _statement)."""
         if any(not token for token in kiosk_tokens.values()):
             raise ValueError("every kiosk needs a non-empty token")
         self._store = store
@@ -79,7 +76,6 @@ class CoreServer:
         self._tokens = dict(kiosk_tokens)
         self._clock = clock or SystemClock()
         self._cards = cards or CardIssuer(self._clock, pin_keys={})
-        self._session_bearer = session_bearer
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -174,22 +170,17 @@ class CoreServer:
     def _statement(self, headers: Any, params: dict[str, str]) -> Reply:
         """CORE_API.md: the kiosk's own bearer token AND the card session in X-Card-Session.
 
-        The older form (the session token as the only bearer, X-Kiosk-Id unauthenticated) is
-        still taken while `session_bearer` is on, because the kiosk's statement client sends
-        it; anyone holding the token can call as that kiosk, so a strict core turns it off."""
+        A card session sent as the only credential is refused: anyone holding the token could
+        otherwise call as that kiosk."""
         card_session = headers.get("X-Card-Session")
-        if card_session is not None:
-            kiosk_id = self._authenticate(headers)
-            return self._cards.statement(kiosk_id, card_session, params)
-        if not self._session_bearer:
+        if card_session is None:
             raise ApiError(
                 401,
                 "CARD_SESSION_REQUIRED",
                 "send the kiosk's bearer token and the card session in X-Card-Session",
             )
-        auth = headers.get("Authorization") or ""
-        token = auth[7:] if auth.startswith("Bearer ") else ""
-        return self._cards.statement(headers.get("X-Kiosk-Id") or "", token, params)
+        kiosk_id = self._authenticate(headers)
+        return self._cards.statement(kiosk_id, card_session, params)
 
     def _authenticate(self, headers: Any) -> str:
         kiosk_id = headers.get("X-Kiosk-Id") or ""

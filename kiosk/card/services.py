@@ -90,11 +90,10 @@ class PcscCardService:
 
 
 class CardCoreHttp(CoreHttp):
-    def get_json_with_bearer(self, path: str, params: dict[str, str], bearer: str) -> Any:
-        """A call made with the card session token instead of the kiosk token."""
-        return self._request(
-            "GET", path, params=params, headers={"Authorization": f"Bearer {bearer}"}
-        )
+    def get_json_with_card_session(self, path: str, params: dict[str, str], session: str) -> Any:
+        """A call for a card holder: the kiosk's own token (in the session headers) AND the card
+        session in X-Card-Session (CORE_API.md) - a session alone is never a credential."""
+        return self._request("GET", path, params=params, headers={"X-Card-Session": session})
 
 
 class CardCoreService:
@@ -137,7 +136,7 @@ class CardCoreService:
         cursor, currency = "0", "CNY"
         for _ in range(MAX_STATEMENT_PAGES):
             params = {"from": start.isoformat(), "to": end.isoformat(), "cursor": cursor}
-            reply = self._http.get_json_with_bearer("/v1/accounts/statement", params, token)
+            reply = self._http.get_json_with_card_session("/v1/accounts/statement", params, token)
             if not isinstance(reply, dict) or not isinstance(reply.get("entries"), list):
                 raise CoreReplyError("statement reply has no 'entries'")
             entries += reply["entries"]

@@ -83,7 +83,7 @@ def test_three_wrong_pins_order_retention(core: tuple[str, CardIssuer, FakeClock
 def test_statement_pages_with_the_session_token(core: tuple[str, CardIssuer, FakeClock]) -> None:
     url, _, clock = core
     token = _authorize(url, "k1", format0_encrypt("4321", PAN, TDES), "statement")["session_token"]
-    headers = {"X-Kiosk-Id": "k1", "Authorization": f"Bearer {token}"}
+    headers = {"X-Kiosk-Id": "k1", "Authorization": "Bearer t1", "X-Card-Session": token}
     params = {"from": "2026-08-25", "to": "2026-11-23", "limit": "20"}
     seen, cursor = [], "0"
     while cursor:

@@ -3,12 +3,7 @@ for (CORE_API.md): the statement needs the kiosk's own credential beside X-Card-
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
-
-from core_system.server import CoreServer
-from tests.core_system.card_rig import TOKENS, Rig, statement
+from tests.core_system.card_rig import Rig, statement
 
 
 def _session(rig: Rig, purpose: str = "statement", kiosk: str = "k1") -> str:
@@ -37,24 +32,10 @@ def test_a_session_serves_only_the_purpose_it_was_issued_for(rig: Rig) -> None:
     assert (reply.status_code, reply.json()["error"]["code"]) == (403, "SESSION_WRONG_PURPOSE")
 
 
-@pytest.fixture
-def strict_url(rig: Rig) -> Iterator[str]:
-    """The same issuer and store behind a core that no longer takes the session as bearer."""
-    server = CoreServer(
-        rig.store, kiosk_tokens=TOKENS, clock=rig.clock, cards=rig.issuer, session_bearer=False
-    )
-    try:
-        yield server.start()
-    finally:
-        server.stop()
-
-
-def test_a_strict_core_refuses_a_card_session_sent_as_the_only_credential(
-    rig: Rig, strict_url: str
-) -> None:
+def test_the_core_refuses_a_card_session_sent_as_the_only_credential(rig: Rig) -> None:
     token = _session(rig)
     # Anyone holding the token could call "as" k1: no kiosk secret in this request.
-    legacy = statement(strict_url, {"X-Kiosk-Id": "k1", "Authorization": f"Bearer {token}"})
+    legacy = statement(rig.url, {"X-Kiosk-Id": "k1", "Authorization": f"Bearer {token}"})
     assert (legacy.status_code, legacy.json()["error"]["code"]) == (401, "CARD_SESSION_REQUIRED")
-    proper = statement(strict_url, {**rig.headers("k1"), "X-Card-Session": token})
+    proper = statement(rig.url, {**rig.headers("k1"), "X-Card-Session": token})
     assert proper.status_code == 200
