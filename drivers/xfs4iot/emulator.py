@@ -17,6 +17,7 @@ from typing import TypeVar
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.http11 import Request, Response
 
+from drivers.xfs4iot.emulator_cash import Cassette, default_cassettes
 from drivers.xfs4iot.emulator_dispenser import DispenserModel
 from drivers.xfs4iot.emulator_epp import EppModel
 from drivers.xfs4iot.emulator_service import CommandContext, Endpoint
@@ -38,9 +39,10 @@ class Xfs4IotEmulator:
         host: str = "127.0.0.1",
         port: int = 0,
         vendor: str = "Kiosk terminal project (emulator)",
+        cassettes: list[Cassette] | None = None,
     ) -> None:
         self.host, self.port, self.vendor = host, port, vendor
-        self.dispenser = DispenserModel(token_key)
+        self.dispenser = DispenserModel(token_key, cassettes or default_cassettes())
         self.epp = EppModel(pin_key)
         self.services = {
             DISPENSER: Endpoint(

@@ -49,12 +49,21 @@ class Cassette:
 
 def default_cassettes(currency: str = "CNY") -> list[Cassette]:
     """Four note cassettes (100, 50, 20, 10 yuan) plus a reject bin and a retract bin."""
-    units = [
-        Cassette(f"unit{n}", f"CST{n}", currency, value * 100, 500)
-        for n, value in enumerate((100, 50, 20, 10), start=1)
-    ]
-    units.append(Cassette("unit5", "REJ1", currency, 0, 0, kind="reject", capacity=300))
-    units.append(Cassette("unit6", "RET1", currency, 0, 0, kind="retract", capacity=100))
+    return cassettes_from_spec("100x500,50x500,20x500,10x500", currency)
+
+
+def cassettes_from_spec(spec: str, currency: str = "CNY") -> list[Cassette]:
+    """`100x500,50x20` (major value x notes per cassette) plus the reject and retract bins."""
+    units: list[Cassette] = []
+    for n, part in enumerate(spec.split(","), start=1):
+        value, sep, count = part.strip().partition("x")
+        if not sep or not value.isdigit() or not count.isdigit() or int(value) == 0:
+            raise ValueError(f"cassette {part!r} is not <value>x<count>")
+        minor = int(value) * 10 ** minor_digits(currency)
+        units.append(Cassette(f"unit{n}", f"CST{n}", currency, minor, int(count)))
+    n = len(units)
+    units.append(Cassette(f"unit{n + 1}", "REJ1", currency, 0, 0, kind="reject", capacity=300))
+    units.append(Cassette(f"unit{n + 2}", "RET1", currency, 0, 0, kind="retract", capacity=100))
     return units
 
 

@@ -16,6 +16,7 @@ import os
 
 from drivers.transport.emulator_console import serve_console
 from drivers.xfs4iot.emulator import DISPENSER, Xfs4IotEmulator
+from drivers.xfs4iot.emulator_cash import cassettes_from_spec
 from drivers.xfs4iot.emulator_epp import DIGITS
 from kiosk.errors import ConfigError
 
@@ -36,6 +37,12 @@ def register(emulators: argparse._SubParsersAction) -> None:  # type: ignore[typ
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--token-key-env", default="KIOSK_DISPENSE_TOKEN_KEY")
     parser.add_argument("--pin-key-env", default="KIOSK_PIN_KEY")
+    parser.add_argument(
+        "--cassettes",
+        default="100x500,50x500,20x500,10x500",
+        help="note value x count per cassette, e.g. 100x30,50x0 (a low and an empty one)",
+    )
+    parser.add_argument("--currency", default="CNY")
     parser.set_defaults(handler=_run_from_args)
 
 
@@ -52,9 +59,14 @@ def _key(name: str, sizes: tuple[int, ...]) -> bytes:
 def _run_from_args(args: argparse.Namespace) -> int:
     token_key = _key(args.token_key_env, (16, 32, 64))
     pin_key = _key(args.pin_key_env, (16, 24, 32))
-    return run(
-        Xfs4IotEmulator(token_key=token_key, pin_key=pin_key, host=args.host, port=args.port)
+    try:
+        cassettes = cassettes_from_spec(args.cassettes, args.currency)
+    except ValueError as exc:
+        raise ConfigError("--cassettes", "<value>x<count>,...", args.cassettes) from exc
+    emulator = Xfs4IotEmulator(
+        token_key=token_key, pin_key=pin_key, host=args.host, port=args.port, cassettes=cassettes
     )
+    return run(emulator)
 
 
 def _status(emulator: Xfs4IotEmulator) -> str:

@@ -21,12 +21,12 @@ from tests.drivers.xfs4iot.conftest import PAN, PIN_KEY, TOKEN_KEY, WAIT, Record
 
 
 class Console:
-    def __init__(self) -> None:
+    def __init__(self, *extra: str) -> None:
         env = dict(
             os.environ, KIOSK_DISPENSE_TOKEN_KEY=TOKEN_KEY.hex(), KIOSK_PIN_KEY=PIN_KEY.hex()
         )
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "kiosk", "emulate", "xfs4iot", "--port", "0"],
+            [sys.executable, "-m", "kiosk", "emulate", "xfs4iot", "--port", "0", *extra],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,
@@ -101,3 +101,31 @@ def test_missing_keys_stop_the_emulator_with_the_variable_named() -> None:
         check=False,
     )
     assert done.returncode != 0 and "KIOSK_DISPENSE_TOKEN_KEY" in done.stderr
+
+
+def test_cassettes_from_the_command_line_show_in_storage() -> None:
+    console = Console("--cassettes", "100x30,50x0")
+    events = Recorder()
+    dispenser = Xfs4IotDispenser("dispenser", console.uri, events)
+    try:
+        dispenser.open()
+        units = {u.unit_id: (u.value_minor, u.count, u.replenishment) for u in dispenser.storage()}
+        assert units["CST1"] == (10000, 30, "ok") and units["CST2"] == (5000, 0, "empty")
+        assert dispenser.health().supplies["CST2"] == "empty"
+    finally:
+        dispenser.close()
+        assert console.say("quit") == ""
+        console.process.wait(WAIT)
+
+
+def test_a_bad_cassette_list_is_refused_by_name() -> None:
+    env = dict(os.environ, KIOSK_DISPENSE_TOKEN_KEY=TOKEN_KEY.hex(), KIOSK_PIN_KEY=PIN_KEY.hex())
+    done = subprocess.run(
+        [sys.executable, "-m", "kiosk", "emulate", "xfs4iot", "--port", "0", "--cassettes", "100"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=WAIT,
+        check=False,
+    )
+    assert done.returncode != 0 and "--cassettes" in done.stderr
