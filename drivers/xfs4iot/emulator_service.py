@@ -181,6 +181,11 @@ class Endpoint:
 
     async def _cancel(self, context: CommandContext, payload: Payload) -> None:
         wanted = payload.get("requestIds")
+        if wanted is not None and (
+            not isinstance(wanted, list) or not all(isinstance(i, int) for i in wanted)
+        ):
+            await self._complete(context, CompletionCode.INVALID_DATA, "requestIds: integers")
+            return
         for (conn, request_id), job in list(self._jobs.items()):
             if conn != id(context.connection):
                 continue
@@ -212,6 +217,10 @@ class Endpoint:
             code, description = CompletionCode.TIME_OUT, "timeout expired"
         except CommandFailed as failed:
             code, description, body = failed.code, failed.description, failed.payload
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            # a payload of the wrong shape that a handler did not check for: say so, as a real
+            # service would, instead of leaving the command without a completion
+            code, description = CompletionCode.INVALID_DATA, f"payload not understood: {exc!r}"
         except asyncio.CancelledError:
             if not job.cancel_requested:
                 self._jobs.pop(key, None)

@@ -216,3 +216,39 @@ def test_a_restarted_emulator_still_queues_commands(emulator: Xfs4IotEmulator) -
             epp.connection.stop()
         emulator.stop()
         emulator.start()
+
+
+@pytest.mark.parametrize(
+    ("service", "name", "payload"),
+    [
+        (DISPENSER, "Common.Cancel", {"requestIds": "all"}),
+        (DISPENSER, "CashDispenser.Denominate", {"denomination": {"denomination": 5}}),
+        (
+            DISPENSER,
+            "CashDispenser.Dispense",
+            {"denomination": {"denomination": {"values": {"unit1": "two"}}}, "token": "x"},
+        ),
+        (DISPENSER, "Common.SetTransactionState", {"state": 1}),
+        (PINPAD, "Keyboard.PinEntry", {"minLen": 4, "maxLen": 6, "activeKeys": ["enter"]}),
+        (PINPAD, "PinPad.GetPinBlock", {"customerData": ["1"], "format": "iso4"}),
+    ],
+)
+def test_payloads_of_the_wrong_shape_complete_with_an_error_not_silence(
+    emulator: Xfs4IotEmulator, service: str, name: str, payload: dict[str, object]
+) -> None:
+    with connect(emulator.service_uri(service)) as raw:
+        command = {
+            "header": {
+                "type": "command",
+                "name": name,
+                "requestId": 1,
+                "version": "2.0",
+                "timeout": 0,
+            },
+            "payload": payload,
+        }
+        raw.send(json.dumps(command))
+        assert "status" not in json.loads(raw.recv(WAIT))["header"]  # queued
+        completion = json.loads(raw.recv(WAIT))["header"]
+        assert completion["type"] == "completion" and completion["requestId"] == 1
+        assert completion["completionCode"] in ("invalidData", "commandErrorCode")
