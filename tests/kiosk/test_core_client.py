@@ -51,7 +51,7 @@ def stub() -> Iterator[Callable[..., str]]:
             def do_GET(self) -> None:
                 time.sleep(delay)
                 self.send_response(status)
-                for key, value in (headers or {}).items():
+                for key, value in ({"Content-Type": "application/json"} | (headers or {})).items():
                     self.send_header(key, value)
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()

@@ -7,6 +7,15 @@ connection, then does what the plan says for that request number:
   STATUS     answer 500, or 503/429 with Retry-After, without asking the core
   CUT        forward, let the core COMMIT, then close the client connection without a reply
   RESET      close the client connection at once (nothing reaches the core)
+  NOT_FOUND_HTML   a misrouted proxy: 404 with an HTML page (nothing reaches the core)
+  REFUSED_4XX      400 for the whole batch, JSON error body (nothing reaches the core)
+  BAD_RETRY_AFTER  503 with a Retry-After that is neither seconds nor a date
+  ERROR_AFTER_COMMIT    forward (the core commits), then answer 500
+  GARBLED_AFTER_COMMIT  forward (the core commits), then 200 with a truncated JSON body
+  HTML_AFTER_COMMIT     forward (the core commits), then 200 text/html (a captive portal)
+  DRIP       forward, then relay the reply one byte every `drip_s` seconds
+  HUGE       forward, then send 200 application/json with an endless body (until the client
+             hangs up or `huge_bytes` were sent)
 The plan sees the request number and the whole request (line, headers, body).
 `down()` closes the listening socket (connections refused) and `up()` binds the same port again.
 """
@@ -31,6 +40,44 @@ class Fault(Enum):
     STATUS_503 = "503"
     CUT = "cut"
     RESET = "reset"
+    NOT_FOUND_HTML = "404-html"
+    REFUSED_4XX = "400"
+    BAD_RETRY_AFTER = "503-bad-retry-after"
+    ERROR_AFTER_COMMIT = "500-after-commit"
+    GARBLED_AFTER_COMMIT = "garbled-after-commit"
+    HTML_AFTER_COMMIT = "html-after-commit"
+    DRIP = "drip"
+    HUGE = "huge"
+
+
+_CANNED = {
+    Fault.STATUS_500: (
+        "500 Internal Server Error",
+        "application/json",
+        b'{"error": {"code": "INJECTED", "message": "fault proxy"}}',
+    ),
+    Fault.STATUS_503: (
+        "503 Service Unavailable",
+        "application/json",
+        b'{"error": {"code": "INJECTED", "message": "fault proxy"}}',
+    ),
+    Fault.BAD_RETRY_AFTER: (
+        "503 Service Unavailable",
+        "application/json",
+        b'{"error": {"code": "INJECTED", "message": "fault proxy"}}',
+    ),
+    Fault.NOT_FOUND_HTML: ("404 Not Found", "text/html", b"<html><h1>404 Not Found</h1></html>"),
+    Fault.REFUSED_4XX: (
+        "400 Bad Request",
+        "application/json",
+        b'{"error": {"code": "PROXY_REFUSED", "message": "whole request"}}',
+    ),
+}
+_AFTER_COMMIT = {
+    Fault.ERROR_AFTER_COMMIT: _CANNED[Fault.STATUS_500],
+    Fault.GARBLED_AFTER_COMMIT: ("200 OK", "application/json", b'{"results": [{"txn_id": "'),
+    Fault.HTML_AFTER_COMMIT: ("200 OK", "text/html", b"<html>Welcome to the hotel Wi-Fi</html>"),
+}
 
 
 @dataclass
@@ -70,9 +117,14 @@ class FaultProxy:
         delay_s: float = 1.0,
         retry_after: str = "0",
         tls: ssl.SSLContext | None = None,
+        drip_s: float = 1.5,
+        huge_bytes: int = 300 * 1024 * 1024,
     ) -> None:
         """`tls`: terminate TLS with this server context (to test verification and pinning)."""
         self._tls = tls
+        self._drip_s = drip_s
+        self._huge_bytes = huge_bytes
+        self.huge_sent = 0  # bytes of HUGE bodies the client let through before hanging up
         self._upstream = ("127.0.0.1", upstream_port)
         self._plan = plan
         self._delay = delay_s
@@ -140,26 +192,40 @@ class FaultProxy:
                 socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00"
             )
             return
-        if fault in (Fault.STATUS_500, Fault.STATUS_503):
-            status = (
-                "500 Internal Server Error"
-                if fault is Fault.STATUS_500
-                else ("503 Service Unavailable")
-            )
-            body = b'{"error": {"code": "INJECTED", "message": "fault proxy"}}'
-            extra = f"Retry-After: {self._retry_after}\r\n" if fault is Fault.STATUS_503 else ""
-            head = (
-                f"HTTP/1.0 {status}\r\nContent-Type: application/json\r\n{extra}"
-                f"Content-Length: {len(body)}\r\n\r\n"
-            )
-            client.sendall(head.encode() + body)
+        if fault in _CANNED:
+            status, kind, body = _CANNED[fault]
+            retry = {Fault.STATUS_503: self._retry_after, Fault.BAD_RETRY_AFTER: "soon-ish"}
+            extra = f"Retry-After: {retry[fault]}\r\n" if fault in retry else ""
+            client.sendall(_reply(status, kind, body, extra))
             return
         if fault is Fault.DELAY:
             time.sleep(self._delay)
         reply = _forward(self._upstream, request)
         if fault is Fault.CUT:
             return  # the core has committed; the kiosk never hears about it
+        if fault in _AFTER_COMMIT:
+            client.sendall(_reply(*_AFTER_COMMIT[fault]))
+            return
+        if fault is Fault.DRIP:
+            for byte in reply:
+                client.sendall(bytes([byte]))
+                time.sleep(self._drip_s)
+            return
+        if fault is Fault.HUGE:
+            client.sendall(b"HTTP/1.0 200 OK\r\nContent-Type: application/json\r\n\r\n[")
+            chunk = b" " * 65536
+            while self.huge_sent < self._huge_bytes:
+                client.sendall(chunk)
+                self.huge_sent += len(chunk)
+            return
         client.sendall(reply)
+
+
+def _reply(status: str, kind: str, body: bytes, extra: str = "") -> bytes:
+    head = (
+        f"HTTP/1.0 {status}\r\nContent-Type: {kind}\r\n{extra}Content-Length: {len(body)}\r\n\r\n"
+    )
+    return head.encode() + body
 
 
 def _read_request(sock: socket.socket) -> bytes:
