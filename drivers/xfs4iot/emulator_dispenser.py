@@ -55,7 +55,7 @@ class DispenserModel:
     present_state: str = "notPresented"
     retracted: bool = False
     nonce: str | None = None
-    spent_minor: int = 0  # paid against the current nonce
+    spent_minor: int = 0  # stacked against the current nonce (a token's value is a total)
     transaction: tuple[str, str] = ("inactive", "")
 
     def handlers(self) -> dict[str, Handler]:
@@ -158,8 +158,8 @@ class DispenserModel:
         check_token(
             self.token_key, payload.get("token"), self.nonce, self.spent_minor + amount, currency
         )
-        self.spent_minor += amount
         moved = self._move_out(counts)
+        self.spent_minor += total_minor(self.units, moved)  # the token pays for what moved
         if moved != {k: v for k, v in counts.items() if v}:
             await ctx.event("CashDispenser.IncompleteDispenseEvent", self._out(moved))
             await self._set_device("hardwareError")

@@ -12,6 +12,7 @@ from drivers.xfs4iot.dispenser import Xfs4IotDispenser
 from drivers.xfs4iot.emulator import Xfs4IotEmulator
 from drivers.xfs4iot.errors import (
     AuthorisationRequired,
+    HardwareError,
     InvalidToken,
     InvalidTokenFormat,
     InvalidTokenHmac,
@@ -112,3 +113,18 @@ def test_a_device_without_a_token_key_pays_nothing(recorder: Recorder) -> None:
     finally:
         device.close()
         emulator.stop()
+
+
+def test_after_a_partial_dispense_the_token_still_pays_the_rest(
+    dispenser: Xfs4IotDispenser, emulator: Xfs4IotEmulator
+) -> None:
+    nonce = dispenser.command_nonce().result(WAIT)
+    token = dispense_token(TOKEN_KEY, nonce, 30000, "CNY")
+    emulator.dispenser.faults.partial_next = 1
+    mix = dispenser.denominate(30000, "CNY").result(WAIT)
+    with pytest.raises(HardwareError):
+        dispenser.dispense(mix, token).result(WAIT)  # one 100 note reached the stacker
+    dispenser.reset().result(WAIT)
+    rest = dispenser.denominate(20000, "CNY").result(WAIT)
+    assert dispenser.dispense(rest, token).result(WAIT).amount_minor == 20000
+    assert isinstance(refused(dispenser, token, 10000), InvalidToken)  # 300 now all used
