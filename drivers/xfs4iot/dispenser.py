@@ -129,6 +129,10 @@ class Xfs4IotDispenser:
 
         return self._op("nonce", "Common.GetCommandNonce", None, nonce)
 
+    def clear_command_nonce(self) -> Future[None]:
+        """Common.ClearCommandNonce: tokens sealed over the old nonce become void (a decline)."""
+        return self._op("clear_nonce", "Common.ClearCommandNonce", None, lambda r: None)
+
     def denominate(self, amount_minor: int, currency: str) -> Future[Denomination]:
         request = p.denominate_request(amount_minor, currency)
         return self._op(

@@ -128,3 +128,10 @@ def test_after_a_partial_dispense_the_token_still_pays_the_rest(
     rest = dispenser.denominate(20000, "CNY").result(WAIT)
     assert dispenser.dispense(rest, token).result(WAIT).amount_minor == 20000
     assert isinstance(refused(dispenser, token, 10000), InvalidToken)  # 300 now all used
+
+
+def test_a_cleared_nonce_voids_its_tokens(dispenser: Xfs4IotDispenser) -> None:
+    nonce = dispenser.command_nonce().result(WAIT)
+    token = dispense_token(TOKEN_KEY, nonce, 10000, "CNY")
+    dispenser.clear_command_nonce().result(WAIT)
+    assert isinstance(refused(dispenser, token), NoCommandNonce)
