@@ -15,6 +15,10 @@ Accounts:
   WATER 12345678    陈*芳  one open bill: 45.00, period 2026-10, due 2026-11-25
   GAS   123456789   刘*强  one open bill: 210.30, period 2026-10, due 2026-12-05
 Any other well-formed account number is unknown (404 UNKNOWN_ACCOUNT).
+
+Each demo bill is printed with a barcode (docs/bill_barcode.md): `bill_code(bill)` makes its
+text. CORE_API.md says nothing of bill barcodes, so the `/v1/bills` reply is unchanged; the demo,
+its panel and the tests take the codes from here, as a customer takes them from the paper bill.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from datetime import date
 from decimal import Decimal
 
 from kiosk.money.amount import Money
+from kiosk.money.bill_code import BillCode
 from kiosk.money.billing import Bill, Biller
 
 
@@ -150,3 +155,14 @@ DEMO_ACCOUNTS: tuple[DemoAccount, ...] = (
         ),
     ),
 )
+
+
+def bill_code(bill: Bill) -> str:
+    """The text of the barcode printed on `bill` (demo only: not part of the core's API)."""
+    code = BillCode(bill.biller, bill.account, bill.amount_due.minor, bill.bill_id)
+    return code.text()
+
+
+def demo_bill_codes() -> dict[str, str]:
+    """bill_id -> barcode text, for every open demo bill."""
+    return {b.bill_id: bill_code(b) for acc in DEMO_ACCOUNTS for b in acc.bills}
