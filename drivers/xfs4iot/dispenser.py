@@ -10,12 +10,11 @@ down the device is reported OFFLINE; when it is back, Common.Status decides its 
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable
 from concurrent.futures import Future
 from typing import TypeVar
 
-from drivers.base import DeviceHealth, DeviceState, EventSink
+from drivers.base import DeviceHealth, EventSink
 from drivers.dispenser.base import (
     Denomination,
     DispenserCapabilities,
@@ -28,12 +27,10 @@ from drivers.dispenser.base import (
     TransactionState,
 )
 from drivers.xfs4iot import dispenser_payloads as p
-from drivers.xfs4iot.connection import ServiceConnection
-from drivers.xfs4iot.discovery import find_service
-from drivers.xfs4iot.errors import ProtocolError, ServiceOffline, Xfs4IotError
+from drivers.xfs4iot.device_link import DeviceLink
+from drivers.xfs4iot.errors import ProtocolError, Xfs4IotError
 from drivers.xfs4iot.futures import all_of
 from drivers.xfs4iot.messages import Message, Payload
-from drivers.xfs4iot.status import device_state
 
 log = logging.getLogger("drivers.xfs4iot.dispenser")
 T = TypeVar("T")
@@ -53,20 +50,24 @@ class Xfs4IotDispenser:
         command_timeout_s: float = 30.0,
     ) -> None:
         self.device_id = device_id
-        self._uri = uri
         self._sink = sink
-        self._open_timeout = open_timeout_s
+        self._link = DeviceLink(
+            device_id,
+            uri,
+            sink,
+            DispenserStateChanged,
+            open_timeout_s=open_timeout_s,
+            command_timeout_s=command_timeout_s,
+        )
+        self._lock = self._link.lock
         self._dispense_timeout = dispense_timeout_s
         self._timeout = command_timeout_s
-        self._connection: ServiceConnection | None = None
-        self._lock = threading.Lock()
-        self._state, self._detail = DeviceState.OFFLINE, "not opened"
         self._units: tuple[StorageUnit, ...] = ()
         self._caps = DispenserCapabilities("", (), 0, True, False, (), True)
         self._counters = {"notes_dispensed": 0, "failures": 0, "protocol_errors": 0}
 
     def __repr__(self) -> str:
-        return f"Xfs4IotDispenser({self.device_id!r}, {self._state.value})"
+        return f"Xfs4IotDispenser({self.device_id!r}, {self._link.state.value})"
 
     @property
     def capabilities(self) -> DispenserCapabilities:
@@ -74,22 +75,15 @@ class Xfs4IotDispenser:
 
     def open(self) -> None:
         """Finds the service (a publisher URI is asked for its CashDispenser), then reads it."""
-        uri = self._uri
-        if uri.rstrip("/").endswith("/xfs4iot/v1.0"):
-            uri = find_service(uri, "CashDispenser", self._open_timeout)
-        connection = ServiceConnection(
-            uri,
+        connection = self._link.open(
+            "CashDispenser",
             on_unsolicited=self._on_unsolicited,
-            on_link=self._on_link,
             on_protocol_error=self._on_protocol_error,
+            on_up=self._refresh_storage,
         )
-        connection.start()
-        self._connection = connection
         try:
-            if not connection.wait_online(self._open_timeout):
-                raise ServiceOffline(f"{uri} does not answer", command="open")
             caps = connection.call("Common.Capabilities", timeout_s=self._timeout)
-            self._apply_status(connection.call("Common.Status", timeout_s=self._timeout))
+            self._link.apply_status(connection.call("Common.Status", timeout_s=self._timeout))
             self._units = p.storage_units(connection.call("Storage.GetStorage"))
             self._caps = p.capabilities(caps, self._units)
         except Xfs4IotError:
@@ -97,20 +91,17 @@ class Xfs4IotDispenser:
             raise
 
     def close(self) -> None:
-        if self._connection is not None:
-            self._connection.stop()
-        self._set_state(DeviceState.OFFLINE, "closed")
+        self._link.stop()
 
     def health(self) -> DeviceHealth:
         supplies = {u.unit_id: u.replenishment for u in self._units}
         with self._lock:
-            return DeviceHealth(
-                self.device_id, self._state, self._detail, supplies, dict(self._counters)
-            )
+            state, detail = self._link.state, self._link.detail
+            return DeviceHealth(self.device_id, state, detail, supplies, dict(self._counters))
 
     def status(self) -> Future[DispenserStatus]:
         def read(payload: Payload) -> DispenserStatus:
-            self._apply_status(payload)
+            self._link.apply_status(payload)
             return p.dispenser_status(payload)
 
         return self._op("status", "Common.Status", None, read)
@@ -197,9 +188,9 @@ class Xfs4IotDispenser:
             present_request["nonce"] = host_nonce
         reads = all_of(
             [
-                self._submit("Common.GetTransactionState", None),
-                self._submit("CashDispenser.GetPresentStatus", present_request),
-                self._submit("Common.Status", None),
+                self._link.submit("Common.GetTransactionState", None),
+                self._link.submit("CashDispenser.GetPresentStatus", present_request),
+                self._link.submit("Common.Status", None),
             ]
         )
         return self._then(
@@ -209,22 +200,6 @@ class Xfs4IotDispenser:
         )
 
     # --- plumbing ---
-
-    def _submit(
-        self,
-        command: str,
-        payload: Payload | None,
-        timeout_s: float | None = None,
-        on_event: Callable[[Message], None] | None = None,
-    ) -> Future[Payload]:
-        if self._connection is None:
-            failed: Future[Payload] = Future()
-            failed.set_exception(ServiceOffline("not opened", command=command))
-            return failed
-        timeout = self._timeout if timeout_s is None else timeout_s
-        return self._connection.submit(
-            command, payload, timeout_s=timeout, on_event=on_event
-        ).future
 
     def _op(
         self,
@@ -237,7 +212,7 @@ class Xfs4IotDispenser:
         on_event: Callable[[Message], None] | None = None,
         refresh: bool = False,
     ) -> Future[T]:
-        sent = self._submit(command, payload, timeout_s, on_event)
+        sent = self._link.submit(command, payload, timeout_s, on_event)
         return self._then(operation, sent, convert, refresh=refresh)
 
     def _then(
@@ -279,33 +254,7 @@ class Xfs4IotDispenser:
             except Xfs4IotError as exc:
                 log.warning("%s: storage not refreshed: %s", self.device_id, exc)
 
-        self._submit("Storage.GetStorage", None).add_done_callback(update)
-
-    def _set_state(self, state: DeviceState, detail: str) -> None:
-        with self._lock:
-            if (state, detail) == (self._state, self._detail):
-                return
-            self._state, self._detail = state, detail
-        self._sink(DispenserStateChanged(self.device_id, state, detail))
-
-    def _apply_status(self, payload: Payload) -> None:
-        found = device_state(payload)
-        if found is not None:
-            self._set_state(*found)
-
-    def _on_link(self, up: bool, reason: str) -> None:
-        if not up:
-            self._set_state(DeviceState.OFFLINE, f"service unreachable: {reason}")
-            return
-
-        def status(f: Future[Payload]) -> None:
-            try:
-                self._apply_status(f.result())
-            except Xfs4IotError as exc:
-                self._set_state(DeviceState.OFFLINE, f"no status: {exc.code}")
-
-        self._submit("Common.Status", None).add_done_callback(status)
-        self._refresh_storage()
+        self._link.submit("Storage.GetStorage", None).add_done_callback(update)
 
     def _on_protocol_error(self, error: ProtocolError) -> None:
         with self._lock:
@@ -313,9 +262,6 @@ class Xfs4IotDispenser:
         self._sink(DispenserFailed(self.device_id, "protocol", error.code, str(error)))
 
     def _on_unsolicited(self, message: Message) -> None:
-        if message.name == "Common.StatusChangedEvent":
-            self._apply_status(message.payload)
-            return
         event = p.unsolicited_event(self.device_id, message.name, message.payload)
         if event is not None:
             self._sink(event)

@@ -15,21 +15,19 @@ from __future__ import annotations
 import base64
 import binascii
 import logging
-import threading
 from concurrent.futures import Future
 from dataclasses import dataclass
 
 from drivers.base import DeviceHealth, DeviceState, EventSink
 from drivers.pinpad.base import PinBlockReady, PinFormat, PinKeyEvent, PinKeyKind
-from drivers.xfs4iot.connection import ServiceConnection
 from drivers.xfs4iot.correlation import Command
-from drivers.xfs4iot.discovery import find_service
+from drivers.xfs4iot.device_link import DeviceLink
 from drivers.xfs4iot.errors import Canceled, ServiceOffline, Xfs4IotError
 from drivers.xfs4iot.messages import Message, Payload
-from drivers.xfs4iot.status import device_state
 from kiosk.events import Key
 
 log = logging.getLogger("drivers.xfs4iot.pinpad")
+GET_PIN_BLOCK = "PinPad.GetPinBlock"
 DIGIT_KEYS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
 
 
@@ -61,49 +59,40 @@ class Xfs4IotPinPad:
         open_timeout_s: float = 10.0,
     ) -> None:
         self.device_id = device_id
-        self._uri, self._sink, self._key_name = uri, sink, key_name
-        self._entry_timeout, self._open_timeout = entry_timeout_s, open_timeout_s
-        self._connection: ServiceConnection | None = None
-        self._lock = threading.Lock()
+        self._sink, self._key_name = sink, key_name
+        self._entry_timeout = entry_timeout_s
+        self._link = DeviceLink(
+            device_id, uri, sink, PinPadStateChanged, open_timeout_s=open_timeout_s
+        )
+        self._lock = self._link.lock
         self._entry: Command | None = None
         self._aborted: set[int] = set()
         self._pan = ""
         self._digits = 0
-        self._state, self._detail = DeviceState.OFFLINE, "not opened"
 
     def __repr__(self) -> str:
         return f"Xfs4IotPinPad({self.device_id!r}, digits={self._digits})"
 
     def open(self) -> None:
-        uri = self._uri
-        if uri.rstrip("/").endswith("/xfs4iot/v1.0"):
-            uri = find_service(uri, "PinPad", self._open_timeout)
-        connection = ServiceConnection(uri, on_unsolicited=self._on_unsolicited, on_link=self._link)
-        connection.start()
-        self._connection = connection
+        """Finds the EPP (a publisher URI is asked for its PinPad) and checks it does format 4."""
+        connection = self._link.open("PinPad", on_unsolicited=lambda message: None)
         try:
-            if not connection.wait_online(self._open_timeout):
-                raise ServiceOffline(f"{uri} does not answer", command="open")
             pinpad = connection.call("Common.Capabilities").get("pinPad")
             formats = pinpad.get("pinFormats") if isinstance(pinpad, dict) else None
             if not isinstance(formats, dict) or not formats.get("iso4"):
-                raise Xfs4IotError(f"{uri} cannot make ISO 9564 format 4 blocks", command="open")
-            found = device_state(connection.call("Common.Status"))
+                raise Xfs4IotError(f"{connection.uri} makes no ISO 9564 format 4", command="open")
+            self._link.apply_status(connection.call("Common.Status"))
         except Xfs4IotError:
             connection.stop()  # no I/O thread outlives a failed open
             raise
-        if found is not None:
-            self._set_state(*found)
 
     def close(self) -> None:
         self.abort()
-        if self._connection is not None:
-            self._connection.stop()
-        self._set_state(DeviceState.OFFLINE, "closed")
+        self._link.stop()
 
     def health(self) -> DeviceHealth:
         with self._lock:
-            return DeviceHealth(self.device_id, self._state, self._detail)
+            return DeviceHealth(self.device_id, self._link.state, self._link.detail)
 
     # --- the PinPad contract ---
 
@@ -113,12 +102,13 @@ class Xfs4IotPinPad:
         keys |= {"enter": {"terminate": True}, "cancel": {"terminate": True}}
         keys["clear"] = {"terminate": False}
         request = {"minLen": min_digits, "maxLen": max_digits, "autoEnd": False, "activeKeys": keys}
-        if self._connection is None:
+        connection = self._link.connection
+        if connection is None:
             self._fail(ServiceOffline("not opened", command="Keyboard.PinEntry"))
             return
         with self._lock:
             self._pan, self._digits = pan, 0
-            entry = self._connection.submit(
+            entry = connection.submit(
                 "Keyboard.PinEntry", request, timeout_s=self._entry_timeout, on_event=self._on_key
             )
             self._entry = entry
@@ -133,8 +123,9 @@ class Xfs4IotPinPad:
             entry, self._entry, self._digits = self._entry, None, 0
             if entry is not None:
                 self._aborted.add(entry.request_id)
-        if entry is not None and not entry.future.done() and self._connection is not None:
-            self._connection.cancel(entry.request_id)
+        connection = self._link.connection
+        if entry is not None and not entry.future.done() and connection is not None:
+            connection.cancel(entry.request_id)
 
     # --- the I/O thread ---
 
@@ -179,8 +170,7 @@ class Xfs4IotPinPad:
 
     def _request_block(self, entry: Command) -> None:
         request = {"customerData": self._pan, "format": "iso4", "key": self._key_name}
-        assert self._connection is not None
-        command = self._connection.submit("PinPad.GetPinBlock", request, timeout_s=30.0)
+        sent = self._link.submit("PinPad.GetPinBlock", request)
 
         def done(f: Future[Payload]) -> None:
             if not self._current(entry):
@@ -188,41 +178,22 @@ class Xfs4IotPinPad:
             try:
                 block = base64.b64decode(str(f.result().get("data") or ""), validate=True)
             except (binascii.Error, ValueError):
-                self._fail(Xfs4IotError("PIN block is not base64", command="PinPad.GetPinBlock"))
+                self._fail(Xfs4IotError("PIN block is not base64", command=GET_PIN_BLOCK))
                 return
             except Xfs4IotError as exc:
                 self._fail(exc)
                 return
             if len(block) != 16:
-                self._fail(Xfs4IotError("format 4 block is not 16 bytes", command=command.name))
+                self._fail(Xfs4IotError("format 4 block is not 16 bytes", command=GET_PIN_BLOCK))
                 return
             with self._lock:
                 self._entry, self._digits = None, 0
             self._sink(PinBlockReady(self.device_id, block.hex().upper(), PinFormat.ISO4))
 
-        command.future.add_done_callback(done)
+        sent.add_done_callback(done)
 
     def _fail(self, error: Xfs4IotError) -> None:
         with self._lock:
             self._entry, self._digits = None, 0
         self._sink(PinPadFault(self.device_id, error.code, str(error)))
         self._sink(PinKeyEvent(self.device_id, PinKeyKind.CANCEL, 0))
-
-    def _set_state(self, state: DeviceState, detail: str) -> None:
-        with self._lock:
-            if (state, detail) == (self._state, self._detail):
-                return
-            self._state, self._detail = state, detail
-        self._sink(PinPadStateChanged(self.device_id, state, detail))
-
-    def _link(self, up: bool, reason: str) -> None:
-        if up:
-            self._set_state(DeviceState.ONLINE, "connected")
-        else:
-            self._set_state(DeviceState.OFFLINE, f"service unreachable: {reason}")
-
-    def _on_unsolicited(self, message: Message) -> None:
-        if message.name == "Common.StatusChangedEvent":
-            found = device_state(message.payload)
-            if found is not None:
-                self._set_state(*found)

@@ -7,11 +7,12 @@ from collections.abc import Iterator
 
 import pytest
 
+from drivers.base import DeviceState
 from drivers.pinpad.base import PinBlockReady, PinFormat, PinKeyEvent, PinKeyKind
 from drivers.pinpad.pinblock import format4_pin
 from drivers.xfs4iot.emulator import Xfs4IotEmulator
 from drivers.xfs4iot.errors import Xfs4IotError
-from drivers.xfs4iot.pinpad import PinPadFault, Xfs4IotPinPad
+from drivers.xfs4iot.pinpad import PinPadFault, PinPadStateChanged, Xfs4IotPinPad
 from kiosk.events import Key
 from tests.drivers.xfs4iot.conftest import PAN, PIN_KEY, WAIT, Recorder
 
@@ -141,3 +142,23 @@ def test_a_service_without_format4_is_refused_at_open(
     not_an_epp = Xfs4IotPinPad("pinpad", emulator.service_uri("cashdispenser"), recorder)
     with pytest.raises(Xfs4IotError):
         not_an_epp.open()
+
+
+def test_an_epp_lost_during_entry_is_a_fault_and_comes_back_online(
+    pad: Xfs4IotPinPad, emulator: Xfs4IotEmulator, recorder: Recorder
+) -> None:
+    pad.begin(PAN)
+    entry_started(emulator)
+    emulator.vanish("pinpad")
+    assert recorder.wait_for(PinPadFault).code == "XFS4IOT_SERVICE_LOST"
+    recorder.wait_for(PinKeyEvent, lambda e: e.kind is PinKeyKind.CANCEL)
+    recorder.wait_for(PinPadStateChanged, lambda e: e.state is DeviceState.OFFLINE)
+    assert pad.health().state is DeviceState.OFFLINE
+    mark = recorder.mark()
+    emulator.revive("pinpad")
+    recorder.wait_for(PinPadStateChanged, lambda e: e.state is DeviceState.ONLINE, since=mark)
+    pad.begin(PAN)
+    entry_started(emulator)
+    type_on_pad(emulator, *digits("2468"), "enter")
+    ready = recorder.wait_for(PinBlockReady)
+    assert format4_pin(bytes.fromhex(ready.pin_block), PAN, PIN_KEY) == "2468"
