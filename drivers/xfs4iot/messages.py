@@ -139,7 +139,12 @@ def decode(text: str | bytes) -> Message:
 
 
 def peek_request(text: str) -> tuple[str, int]:
-    """Best-effort name and requestId of a frame decode() refused, to acknowledge it."""
+    """Best-effort name and requestId of a frame decode() refused, to acknowledge it.
+
+    Every header needs a valid name, so a frame without one is acknowledged under
+    `Common.Status` with requestId 0: the client cannot match it to a command and reports it,
+    which is the point (it learns that something it sent was unreadable).
+    """
     try:
         header = json.loads(text).get("header", {})
         name, request_id = header.get("name"), header.get("requestId")
