@@ -10,13 +10,116 @@ of failing at once.
 
 from __future__ import annotations
 
+import contextlib
+import shutil
+import sqlite3
+import tempfile
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
+from kiosk.errors import KioskError
+
 BUSY_TIMEOUT_MS = 5000
+SIDE_FILES = ("-wal", "-shm", "-journal")  # SQLite's own companions of a database file
+MARKER_SUFFIX = ".CORRUPT"
+
+
+class DatabaseCorrupt(KioskError):
+    """The kiosk database cannot be trusted; it was moved aside for a technician."""
+
+    code = "DATABASE_CORRUPT"
+
+
+def check_database(url: str) -> None:
+    """Refuses to start on a corrupt SQLite database (issue 19 #10), before anything opens it.
+
+    A corrupt file used to end in a raw SQLAlchemy traceback and exit 1: a crash loop under a
+    supervisor, with no way forward. Now the file is moved aside *with* its -wal/-journal (the
+    last commits may be in the log; a technician or sqlite3's .recover needs both), a marker
+    `<db>.CORRUPT` says where they went, and DatabaseCorrupt is raised. While the marker exists
+    every start refuses the same way: a fresh empty database would restart the seq counter and
+    forget money the core has not heard about yet. The technician removes the marker once the
+    database is restored (or a new one is deliberately wanted).
+    """
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return
+    path = Path(parsed.database).expanduser()
+    marker = path.with_name(path.name + MARKER_SUFFIX)
+    if marker.exists():
+        raise DatabaseCorrupt(
+            f"the kiosk database was found corrupt and moved aside ({_read(marker)}); the kiosk "
+            f"will not start until a technician restores it and removes {marker}"
+        )
+    if not path.exists():
+        return  # a fresh kiosk
+    problem = _integrity_problem(path)
+    if problem is None:
+        return
+    moved = _move_aside(path)
+    marker.write_text(f"{problem}; moved to {', '.join(moved)}\n", "utf-8")
+    raise DatabaseCorrupt(
+        f"the kiosk database {path} is corrupt ({problem}); moved to {', '.join(moved)} for a "
+        f"technician; the kiosk will not start until it is restored and {marker} removed"
+    )
+
+
+def _integrity_problem(path: Path) -> str | None:
+    """None when SQLite's quick_check passes, else what it (or opening the file) said.
+
+    The check must not change the evidence: an ordinary connection replays, rewrites or
+    deletes a -wal/-journal on close - the very log a technician needs. Without side files the
+    database is opened read-only and `immutable`; with them, a copy of the set is checked (so
+    the log is replayed as the kiosk's own open would: a power cut mid-checkpoint is not
+    mistaken for corruption).
+    """
+    sides = [path.with_name(path.name + s) for s in ("-wal", "-journal")]
+    if not any(side.exists() for side in sides):
+        return _quick_check(f"file:{path}?mode=ro&immutable=1")
+    with tempfile.TemporaryDirectory(prefix="kiosk-dbcheck-") as tmp:
+        copy = Path(tmp) / path.name
+        for suffix in ("", "-wal", "-journal"):
+            source = path.with_name(path.name + suffix)
+            if source.exists():
+                shutil.copyfile(source, copy.with_name(copy.name + suffix))
+        return _quick_check(f"file:{copy}?mode=rw")
+
+
+def _quick_check(uri: str) -> str | None:
+    try:
+        conn = sqlite3.connect(uri, uri=True)
+    except sqlite3.Error as exc:
+        return f"cannot open: {exc}"
+    try:
+        rows = conn.execute("PRAGMA quick_check(5)").fetchall()
+    except sqlite3.DatabaseError as exc:
+        return f"{type(exc).__name__}: {exc}"
+    finally:
+        conn.close()
+    findings = [str(row[0]) for row in rows]
+    return None if findings == ["ok"] else "; ".join(findings)[:300]
+
+
+def _move_aside(path: Path) -> list[str]:
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    target = path.with_name(f"{path.name}.corrupt-{stamp}")
+    moved = []
+    for suffix in ("", *SIDE_FILES):
+        source = path.with_name(path.name + suffix)
+        if source.exists():
+            source.rename(target.with_name(target.name + suffix))
+            moved.append(target.name + suffix)
+    return moved
+
+
+def _read(marker: Path) -> str:
+    with contextlib.suppress(OSError):
+        return marker.read_text("utf-8").strip()[:300]
+    return "see the marker file"
 
 
 def make_engine(url: str) -> Engine:

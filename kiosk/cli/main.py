@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from drivers.card_reader.stripe_emulator_cli import register as register_stripe_emulator
 from drivers.coin.cctalk_emulator_cli import register as register_cctalk_emulator
+from drivers.scanner.emulator_cli import register as register_scanner_emulator
 from drivers.xfs4iot.emulator_cli import register as register_xfs4iot_emulator
 from kiosk import __version__
 from kiosk.cli.card import register_card_commands
@@ -59,6 +60,9 @@ def build_parser() -> argparse.ArgumentParser:
         "run", help="run the kiosk from a config file", description="Run the kiosk."
     )
     run.add_argument("--config", type=Path, required=True, help="TOML config file")
+    run.add_argument(
+        "--reset-crash-loop", action="store_true", help="forget recent starts (cause fixed)"
+    )
     run.set_defaults(handler=_run)
 
     check = commands.add_parser(
@@ -113,6 +117,7 @@ def build_parser() -> argparse.ArgumentParser:
     printer.set_defaults(handler=_emulate_printer)
     register_cctalk_emulator(emulators)
     register_stripe_emulator(emulators)
+    register_scanner_emulator(emulators)
     register_xfs4iot_emulator(emulators)
     register_queue_commands(commands)
     register_journal_commands(commands)
@@ -204,27 +209,33 @@ def _run(args: argparse.Namespace) -> int:
     from kiosk.runtime.app import build_kiosk
     from kiosk.runtime.config import load_config
     from kiosk.runtime.registry import default_registry
+    from offline_queue.db import check_database
 
     config = load_config(args.config)
-    runtime = build_kiosk(
-        config,
-        clock=SystemClock(),
-        registry=default_registry(),
-        catalog=load_catalog(),
-        receipts_dir=config.data_dir / "receipts",
-    )
-    runtime.start()
-    try:
-        from screens.app import run_window
-        from screens.theme import large_text, standard
+    check_database(config.database_url)  # corrupt: moved aside, DatabaseCorrupt, exit 2
+    from kiosk.runtime.service import run_service
+    from screens.app import run_window
+    from screens.theme import large_text, standard
 
-        theme = large_text() if config.screen.theme == "large_text" else standard()
-        size = (config.screen.width, config.screen.height)
-        return run_window(
-            runtime.controller, theme=theme, size=size, fullscreen=config.screen.fullscreen
-        )
-    finally:
-        runtime.stop()
+    clock, catalog = SystemClock(), load_catalog()
+    theme = large_text() if config.screen.theme == "large_text" else standard()
+    size = (config.screen.width, config.screen.height)
+    return run_service(  # logs, crash-loop guard, watchdog and READY=1 (systemd), the window
+        config,
+        clock=clock,
+        catalog=catalog,
+        build=lambda: build_kiosk(
+            config,
+            clock=clock,
+            registry=default_registry(),
+            catalog=catalog,
+            receipts_dir=config.data_dir / "receipts",
+        ),
+        show=lambda controller: run_window(
+            controller, theme=theme, size=size, fullscreen=config.screen.fullscreen
+        ),
+        reset_crash_loop=args.reset_crash_loop,
+    )
 
 
 def _check_config(args: argparse.Namespace) -> int:

@@ -77,8 +77,12 @@ def local_database(args: argparse.Namespace) -> tuple[str, str]:
         raw = tomllib.loads(args.config.read_text("utf-8"))
         kiosk = raw["kiosk"]
         data_dir = Path(kiosk["data_dir"])
-    except (OSError, tomllib.TOMLDecodeError, KeyError, TypeError) as exc:
-        raise ConfigError("kiosk.data_dir", f"a readable config with it ({exc})") from exc
+    except RecursionError as exc:  # a 5,000-deep array: the parser's stack, not a traceback
+        raise ConfigError(f"(file {args.config})", "TOML nested a sane depth") from exc
+    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError, KeyError, TypeError) as exc:
+        raise ConfigError(
+            "kiosk.data_dir", f"a readable config {args.config} with it ({exc})"
+        ) from exc
     # Same place as KioskConfig.database_url.
     return f"sqlite:///{data_dir / 'kiosk.db'}", str(kiosk.get("id", ""))
 

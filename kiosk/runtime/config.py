@@ -31,6 +31,7 @@ from kiosk.runtime.config_keys import (
     device_options,
 )
 from kiosk.runtime.device_config import DeviceConfig
+from kiosk.runtime.log_output import LogConfig, parse_logging
 from kiosk.runtime.registry import default_registry
 from kiosk.speech.voice_mode import VoiceConfig
 from kiosk.technician.entry_config import TechnicianSettings, parse_technician
@@ -101,6 +102,7 @@ class KioskConfig:
     journal_key: bytes = field(default=b"", repr=False)  # seals the journal (from the environment)
     telemetry: TelemetryConfig = TelemetryConfig()
     technician: TechnicianSettings = field(default_factory=TechnicianSettings, repr=False)
+    logging: LogConfig = LogConfig()  # [logging]: JSON lines, rotation, or the journal
 
     @property
     def database_url(self) -> str:
@@ -112,9 +114,11 @@ def load_config(path: Path, env: dict[str, str] | None = None) -> KioskConfig:
     try:
         raw = tomllib.loads(path.read_text("utf-8"))
     except FileNotFoundError as exc:
-        raise ConfigError("(file)", f"a readable TOML file at {path}") from exc
+        raise ConfigError(f"(file {path})", "a readable TOML file") from exc
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError("(file)", f"valid TOML ({exc})") from exc
+        raise ConfigError(f"(file {path})", f"valid TOML ({exc})") from exc
+    except RecursionError as exc:  # issue 19 #10: a 5,000-deep array broke the parser's stack
+        raise ConfigError(f"(file {path})", "TOML nested a sane depth (arrays/tables)") from exc
     return parse_config(raw, os.environ if env is None else env)
 
 
@@ -158,6 +162,7 @@ def parse_config(raw: dict[str, Any], env: dict[str, str] | os._Environ[str]) ->
         journal_key=_journal_key(_optional(raw, "journal"), env),
         telemetry=_numbers(raw.get("telemetry", {}), "telemetry", TelemetryConfig),
         technician=parse_technician(raw.get("technician", {}), env),
+        logging=parse_logging(_optional(raw, "logging")),
     )
 
 
