@@ -3,9 +3,11 @@ only "a digit was entered", and the block is ISO 9564 format 4 under the pad's A
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 
 import pytest
+from websockets.sync.client import connect
 
 from drivers.base import DeviceState
 from drivers.pinpad.base import PinBlockReady, PinFormat, PinKeyEvent, PinKeyKind
@@ -162,3 +164,28 @@ def test_an_epp_lost_during_entry_is_a_fault_and_comes_back_online(
     type_on_pad(emulator, *digits("2468"), "enter")
     ready = recorder.wait_for(PinBlockReady)
     assert format4_pin(bytes.fromhex(ready.pin_block), PAN, PIN_KEY) == "2468"
+
+
+def test_on_the_wire_a_digit_key_names_no_digit(emulator: Xfs4IotEmulator) -> None:
+    keys = {k: {"terminate": k == "enter"} for k in (*NAMES, "enter")}
+    entry = {
+        "header": {
+            "type": "command",
+            "name": "Keyboard.PinEntry",
+            "requestId": 1,
+            "version": "2.0",
+            "timeout": 0,
+        },
+        "payload": {"minLen": 4, "maxLen": 6, "activeKeys": keys},
+    }
+    with connect(emulator.service_uri("pinpad")) as raw:
+        raw.send(json.dumps(entry))
+        entry_started(emulator)
+        type_on_pad(emulator, *digits("7395"), "enter")
+        frames = []
+        while not frames or frames[-1]["header"]["type"] != "completion":
+            frames.append(json.loads(raw.recv(WAIT)))
+    key_events = [f["payload"] for f in frames if f["header"]["name"] == "Keyboard.KeyEvent"]
+    assert key_events[:4] == [{"completion": "continue"}] * 4
+    assert frames[-1]["payload"] == {"digits": 4, "completion": "enter"}
+    assert not any(name in json.dumps(frames) for name in ("seven", "three", "nine", "five"))
