@@ -48,7 +48,12 @@ from kiosk.i18n import load_catalog
 from kiosk.runtime.app import KioskRuntime, build_kiosk
 from kiosk.runtime.config import CoreConfig, DeviceConfig, KioskConfig, ScreenConfig, TimeoutConfig
 from kiosk.runtime.registry import default_registry
-from kiosk.technician.entry_config import TechnicianSettings, hash_pin, parse_technician
+from kiosk.technician.entry_config import (
+    MIN_ITERATIONS,
+    TechnicianSettings,
+    hash_pin,
+    parse_technician,
+)
 
 log = logging.getLogger(__name__)
 DEMO_KIOSK_ID = "demo-kiosk-01"
@@ -61,9 +66,9 @@ DEMO_STRIPE_BALANCE = "618.20"
 DEMO_READER = "Virtual PCD 00 00"  # vpcd slot 0
 DEMO_TECHNICIAN_PIN = "0000"  # a documented demo PIN (README, docs/technician.md), demo only
 DEMO_PIN_HASH_ENV = "KIOSK_DEMO_TECHNICIAN_PIN_HASH"  # a name in the demo's own env mapping
-# Fewer PBKDF2 rounds than the field's 600000 (docs/technician.md): a throw-away demo PIN, and
-# the demo should start (and check the PIN) without a noticeable pause.
-DEMO_PIN_ITERATIONS = 20_000
+# The field's floor, as any kiosk: the config loader refuses fewer (issue 19 #11). A fraction
+# of a second at start and at each PIN check.
+DEMO_PIN_ITERATIONS = MIN_ITERATIONS
 DEMO_COIN_CHANNEL_1_YUAN = 3  # drivers/coin/cctalk_emulator.py DEFAULT_COINS: 3 = CN100A
 
 

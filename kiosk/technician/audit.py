@@ -4,11 +4,19 @@ Records go through the Ledger into the hash-chained journal (kind `technician_ac
 `technician`), so an auditor reads them with `kiosk journal export` and cannot quietly edit one.
 The PIN lockout lives here too, derived from those records rather than kept in memory: pulling
 the plug does not give an attacker three more guesses.
+
+The lockout runs on the monotonic clock (issue 19 #11): a wall clock stepped forward must not
+end it early, nor one stepped back make it hours longer. Its record keeps the wall-clock end
+(shown on the screen, read by auditors), the length, and the monotonic end with the boot it
+belongs to: Linux's CLOCK_MONOTONIC runs on across process restarts within one boot, so a
+restarted kiosk still counts on it. After a reboot (a new monotonic origin), the wait left is
+what the wall clock says, but never more than the lockout's own length.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from kiosk.clock import Clock
@@ -19,12 +27,24 @@ SESSION = "technician"
 KIND = "technician_action"
 PIN_CHECK = "pin_check"
 LOCKOUT = "lockout"
+BOOT_ID_FILE = Path("/proc/sys/kernel/random/boot_id")
+
+
+def current_boot_id() -> str:
+    """This boot's id (Linux), or "" where there is none (then every restart is a reboot)."""
+    try:
+        return BOOT_ID_FILE.read_text("ascii").strip()
+    except OSError:
+        return ""
 
 
 class TechnicianAudit:
-    def __init__(self, ledger: Ledger, clock: Clock) -> None:
+    def __init__(self, ledger: Ledger, clock: Clock, *, boot_id: str | None = None) -> None:
+        """`boot_id`: which boot the clock's monotonic readings belong to (tests pass one)."""
         self._ledger = ledger
         self._clock = clock
+        self._boot = current_boot_id() if boot_id is None else boot_id
+        self._derived: dict[str, float] = {}  # another boot's lockout: its monotonic end here
 
     def record(self, who: str, what: str, result: str, **details: Any) -> None:
         """One audit record; `when` is the journal record's own time stamp."""
@@ -43,12 +63,31 @@ class TechnicianAudit:
         return records
 
     def locked_until(self) -> datetime | None:
-        """The end of the current lockout, or None when PIN entry is allowed now."""
+        """The end of the current lockout (wall clock, for the screen), or None when PIN entry
+        is allowed now; how long is left is measured as the module docstring says."""
         for record in reversed(self._since_last_success()):
             if record.data.get("what") == LOCKOUT:
-                until = datetime.fromisoformat(record.data["until"])
-                return until if until > self._clock.now() else None
+                left = self._left(record.data)
+                return self._clock.now() + timedelta(seconds=left) if left > 0 else None
         return None
+
+    def _left(self, data: dict[str, Any]) -> float:
+        length = data.get("lockout_s")
+        mono_until = data.get("mono_until")
+        mono = self._clock.monotonic()
+        if isinstance(mono_until, int | float) and self._boot and data.get("boot") == self._boot:
+            left = float(mono_until) - mono
+        elif data["until"] in self._derived:  # read back once already in this process
+            left = self._derived[data["until"]] - mono
+        else:
+            until = datetime.fromisoformat(data["until"])
+            left = (until - self._clock.now()).total_seconds()
+            if isinstance(length, int | float):
+                left = min(left, float(length))  # no clock step makes it longer than it was
+            self._derived[data["until"]] = mono + left  # from now on, on this monotonic clock
+        if isinstance(length, int | float):
+            left = min(left, float(length))
+        return left
 
     def failures(self) -> int:
         """Wrong PINs since the last success or the last lockout (a lockout restarts the count)."""
@@ -71,5 +110,14 @@ class TechnicianAudit:
         if failures < max_failures:
             return None
         until = self._clock.now() + timedelta(seconds=lockout_s)
-        self.record(who, LOCKOUT, "locked", until=until.isoformat(), failures=failures)
+        self.record(
+            who,
+            LOCKOUT,
+            "locked",
+            until=until.isoformat(),
+            failures=failures,
+            lockout_s=lockout_s,
+            mono_until=self._clock.monotonic() + lockout_s,
+            boot=self._boot,
+        )
         return until

@@ -19,7 +19,7 @@ EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "kiosk.toml"
 PIN_KEY_HEX = "0123456789ABCDEFFEDCBA9876543210"  # 16 bytes: a TDES key for iso0
 IC_CARD_KEY_HEX = "00112233445566778899AABBCCDDEEFF"
 TECH_PIN = "482915"
-TECH_PIN_HASH = hash_pin(TECH_PIN, bytes.fromhex("a1b2c3d4e5f60718"), iterations=1000)
+TECH_PIN_HASH = hash_pin(TECH_PIN, bytes.fromhex("a1b2c3d4e5f60718"))  # the field's floor
 ENV = {
     "KIOSK_CORE_TOKEN": "s3cret-token",
     "KIOSK_JOURNAL_KEY": "journal-seal-secret-0001",

@@ -35,7 +35,11 @@ from kiosk.technician.service_state import ServiceState
 from tests.kiosk.journey_fixtures import Rig, make_rig
 
 PIN = "246810"
-PIN_HASH = hash_pin(PIN, b"kiosk-test-salt", 1000)
+# Test-only: few PBKDF2 rounds keep the many PIN checks fast. Passed as the explicit
+# `min_iterations` parameter; config loading refuses such a hash (FIELD_PIN_HASH is a real one).
+TEST_ITERATIONS = 1000
+PIN_HASH = hash_pin(PIN, b"kiosk-test-salt", TEST_ITERATIONS, min_iterations=TEST_ITERATIONS)
+FIELD_PIN_HASH = hash_pin(PIN, b"kiosk-test-salt")
 CATALOG = load_catalog()
 NOTES = tuple(Money(Decimal(v), "CNY") for v in ("100", "50", "20", "10"))
 
@@ -173,7 +177,7 @@ def make_tech(
         default_language="zh_CN",
     )
     settings = settings or TechnicianSettings(
-        pin_hash=PinHash.parse(pin_hash) if pin_hash else None
+        pin_hash=PinHash.parse(pin_hash, min_iterations=TEST_ITERATIONS) if pin_hash else None
     )
     bus = EventBus()
     audit = TechnicianAudit(base.ledger, base.clock)

@@ -41,7 +41,7 @@ from kiosk.technician.mode_router import Owner
 from offline_queue.events import TransactionAccepted
 from tests.e2e.card_env import pcscd  # noqa: F401 - fixture
 from tests.kiosk.journey_fixtures import BILL
-from tests.kiosk.technician.tech_rig import PIN, PIN_HASH, TechRig, make_tech
+from tests.kiosk.technician.tech_rig import FIELD_PIN_HASH, PIN, TechRig, make_tech
 
 TODAY = date(2026, 11, 23)
 WRONG = "135791"
@@ -284,12 +284,12 @@ def test_switch_turned_back_before_the_safe_point_withdraws_the_request(tmp_path
 
 
 def test_pin_hash_comes_from_the_environment_or_a_file_never_in_clear(tmp_path: Path) -> None:
-    env_settings = parse_technician({"pin_hash_env": "TECH_PIN"}, {"TECH_PIN": PIN_HASH})
+    env_settings = parse_technician({"pin_hash_env": "TECH_PIN"}, {"TECH_PIN": FIELD_PIN_HASH})
     assert env_settings.pin_hash is not None and env_settings.pin_hash.matches(PIN)
     assert not env_settings.pin_hash.matches(WRONG)
-    assert PIN_HASH.split("$")[3] not in repr(env_settings)
+    assert FIELD_PIN_HASH.split("$")[3] not in repr(env_settings)
     stored = tmp_path / "tech_pin_hash"
-    stored.write_text(PIN_HASH + "\n")
+    stored.write_text(FIELD_PIN_HASH + "\n")
     assert parse_technician({"pin_hash_file": str(stored)}).pin_hash is not None
     with pytest.raises(ConfigError, match="pbkdf2_sha256"):
         parse_technician({"pin_hash_env": "TECH_PIN"}, {"TECH_PIN": PIN})  # a clear PIN
@@ -323,7 +323,7 @@ def test_pin_hash_command_prints_a_hash_that_matches_and_never_the_pin(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.setattr("sys.stdin", io.StringIO(PIN + "\n"))
-    assert main(["technician", "pin-hash", "--stdin", "--iterations", "1000"]) == 0
+    assert main(["technician", "pin-hash", "--stdin"]) == 0
     out = capsys.readouterr().out.strip()
     assert PIN not in out
     stored = parse_technician({"pin_hash_env": "H"}, {"H": out}).pin_hash
@@ -337,14 +337,14 @@ def test_kiosk_config_carries_technician_settings_and_the_operator_switch(tmp_pa
     env = {
         "KIOSK_CORE_TOKEN": "s3cret-token",
         "KIOSK_JOURNAL_KEY": "journal-seal-secret-0001",
-        "KIOSK_TECH_PIN_HASH": PIN_HASH,
+        "KIOSK_TECH_PIN_HASH": FIELD_PIN_HASH,
         "KIOSK_PIN_KEY": "0123456789ABCDEFFEDCBA9876543210",  # the example's [devices.pinpad]
         "KIOSK_IC_CARD_KEY": "00" * 16,  # the example's [devices.ic_card_reader]
     }
     config = parse_config(raw, env)
     assert config.technician.lockout_s == 60.0
     assert config.technician.pin_hash is not None and config.technician.pin_hash.matches(PIN)
-    assert PIN_HASH.split("$")[3] not in repr(config)
+    assert FIELD_PIN_HASH.split("$")[3] not in repr(config)
     events: list[object] = []
     built = default_registry().build(
         config.devices["operator_switch"], DeviceContext(events.append, tmp_path, tmp_path)
@@ -412,7 +412,7 @@ def test_technician_card_through_pcscd_in_the_running_kiosk(
     env = {
         "TECH_CORE_TOKEN": "t",
         "TECH_PIN_KEY": "0123456789ABCDEFFEDCBA9876543210",
-        "TECH_PIN_HASH": PIN_HASH,
+        "TECH_PIN_HASH": FIELD_PIN_HASH,
     }
     runtime = build_kiosk(
         load_config(path, env),

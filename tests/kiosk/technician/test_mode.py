@@ -21,7 +21,13 @@ from kiosk.technician.entry_config import parse_technician
 from kiosk.technician.mode import ModeState
 from kiosk.technician.mode_router import Owner
 from kiosk.technician.selftests import SelfTestResult, SelfTestSuite
-from tests.kiosk.technician.tech_rig import PIN, PIN_HASH, TechRig, make_tech, snapshot
+from tests.kiosk.technician.tech_rig import (
+    FIELD_PIN_HASH,
+    PIN,
+    TechRig,
+    make_tech,
+    snapshot,
+)
 
 
 def enter(tmp_path: Path) -> TechRig:
@@ -236,7 +242,7 @@ def test_maintenance_mode_in_the_running_kiosk(tmp_path: Path) -> None:
             "printer": DeviceConfig("printer", "escpos-emulated"),
             "operator_switch": DeviceConfig("operator_switch", "emulated"),
         },
-        technician=parse_technician({"pin_hash_env": "PIN_HASH"}, {"PIN_HASH": PIN_HASH}),
+        technician=parse_technician({"pin_hash_env": "PIN_HASH"}, {"PIN_HASH": FIELD_PIN_HASH}),
     )
     runtime = build_kiosk(
         config,
