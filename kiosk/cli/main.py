@@ -56,6 +56,17 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--language", choices=["zh_CN", "en"], default="zh_CN")
     demo.set_defaults(handler=_demo)
 
+    audit = commands.add_parser(
+        "audit",
+        help="walk every journey and check every screen as seen, heard and touched",
+        description="Walks the demo kiosk through every journey in both languages, checks each "
+        "screen (touch parity, sizes, contrast, speech, translation, orientation) and writes "
+        "report.html; exit 1 on any finding.",
+    )
+    audit.add_argument("--out", type=Path, default=Path("audit-out"), help="output directory")
+    audit.add_argument("--fast", action="store_true", help="the quick form `make test` runs")
+    audit.set_defaults(handler=_audit)
+
     run = commands.add_parser(
         "run", help="run the kiosk from a config file", description="Run the kiosk."
     )
@@ -160,6 +171,31 @@ def _demo(args: argparse.Namespace) -> int:
         return run_demo_window(env)
     finally:
         env.stop()
+
+
+def _audit(args: argparse.Namespace) -> int:
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from kiosk.audit.runner import run_audit
+    from screens.audit_probe import LARGE, STANDARD, AuditProbe
+    from screens.snapshot import ensure_app
+    from screens.theme import large_text, standard
+
+    app = ensure_app()  # noqa: F841 - kept alive while the probes render
+    probes = {
+        "standard": lambda: AuditProbe(standard(), STANDARD),
+        "large_text": lambda: AuditProbe(large_text(), LARGE),
+    }
+    result = run_audit(args.out, probes, fast=args.fast)
+    for finding in result.findings:
+        print(f"audit: {finding.screen_id}: {finding.rule}: {finding.detail}")
+    for failure in result.failures:
+        print(f"audit: tour stopped: {failure}")
+    verdict = "PASS" if result.ok else "FAIL"
+    print(
+        f"audit: {verdict}: {len(result.screens)} screens, {result.rules} rules, "
+        f"{len(result.findings)} findings; report {args.out / 'report.html'}"
+    )
+    return 0 if result.ok else 1
 
 
 def _headless_demo(env: DemoEnvironment) -> int:
