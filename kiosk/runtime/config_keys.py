@@ -28,6 +28,7 @@ TABLES = (
     "voice",
     "journal",
     "technician",
+    "logging",
 )
 KEYS = {
     "kiosk": frozenset(["id", "currency", "default_language", "data_dir", "timezone"]),
@@ -57,6 +58,7 @@ KEYS = {
         ]
     ),
     "journal": frozenset({"key_env"}),
+    "logging": frozenset({"target", "level", "file", "max_bytes", "backup_count"}),  # log_output
 }
 
 _CASHBOX = (
