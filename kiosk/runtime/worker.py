@@ -11,6 +11,8 @@ import queue
 import threading
 from collections.abc import Callable
 
+from kiosk.runtime.liveness import Heartbeat
+
 log = logging.getLogger(__name__)
 
 _STOP = object()
@@ -21,6 +23,7 @@ class Worker:
         self.name = name
         self._jobs: queue.Queue[object] = queue.Queue()
         self._thread: threading.Thread | None = None
+        self.heartbeat: Heartbeat | None = None  # the watchdog's evidence (runtime/liveness.py)
 
     def start(self) -> None:
         if self._thread is None:
@@ -38,9 +41,13 @@ class Worker:
 
     def _run(self) -> None:
         while True:
+            if self.heartbeat is not None:
+                self.heartbeat.waiting()  # an empty queue is not a stall
             job = self._jobs.get()
             if job is _STOP:
                 return
+            if self.heartbeat is not None:
+                self.heartbeat.beat()  # a job that never returns stops the watchdog's pings
             try:
                 job()  # type: ignore[operator]
             except Exception:  # one failed job must not kill the device thread

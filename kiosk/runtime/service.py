@@ -1,0 +1,100 @@
+"""`kiosk run` as a service: logging, the crash-loop guard, the runtime, the watchdog, the window.
+
+Why a module of its own: the order matters and is easy to get wrong in a CLI handler — logs
+first (so everything after is recorded in the configured place), the crash-loop count before
+any device is opened (an out-of-service start opens none), the liveness registry wired before
+the threads start, READY=1 only from the running event loop — and the CLI only supplies how to
+build the runtime and how to show a window, so tests drive this with fakes of both.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from kiosk.clock import Clock
+from kiosk.i18n import Catalog
+from kiosk.runtime.app import KioskRuntime
+from kiosk.runtime.config import KioskConfig
+from kiosk.runtime.crash_loop import CrashLoopGuard, OutOfServiceController
+from kiosk.runtime.liveness import Heartbeat, LivenessRegistry
+from kiosk.runtime.log_output import config_secrets, install_logging
+from kiosk.runtime.supervisor import PumpedController, SupervisedController, WatchdogPinger
+from kiosk.runtime.systemd_notify import SystemdNotifier
+
+log = logging.getLogger(__name__)
+
+UI_MAX_SILENCE_S = 20.0  # the window pumps every 50 ms; 20 s without a pump is a hung UI
+WORKER_MAX_BUSY_S = 120.0  # longer than any print job or core look-up with its retries
+
+
+@dataclass
+class ServiceParts:
+    """The watchdog's objects, built once per run by `run_service` (no globals)."""
+
+    notifier: SystemdNotifier
+    liveness: LivenessRegistry
+    pinger: WatchdogPinger
+
+
+def supervision(clock: Clock, env: Mapping[str, str] | None = None) -> ServiceParts:
+    notifier = SystemdNotifier.from_environment(env)
+    liveness = LivenessRegistry(clock)
+    pinger = WatchdogPinger(notifier, liveness, clock, notifier.watchdog_interval_s)
+    return ServiceParts(notifier, liveness, pinger)
+
+
+def run_service(
+    config: KioskConfig,
+    *,
+    clock: Clock,
+    catalog: Catalog,
+    build: Callable[[], KioskRuntime],
+    show: Callable[[PumpedController], int],
+    reset_crash_loop: bool = False,
+    env: Mapping[str, str] | None = None,
+) -> int:
+    """Runs one kiosk until its window closes; returns the exit code."""
+    install_logging(config.logging, config.data_dir, secrets=config_secrets(config, env), env=env)
+    parts = supervision(clock, env)
+    guard = CrashLoopGuard(config.data_dir, clock)
+    if reset_crash_loop:
+        guard.reset()
+        log.warning("crash-loop counter reset by the technician")
+    starts = guard.record_start()
+    ui = parts.liveness.heartbeat("ui", UI_MAX_SILENCE_S)
+    try:
+        if starts.tripped:
+            status = f"out of service: crash loop, {starts.describe()}"
+            log.error(
+                "technician alert: %s; no device opened (fix, then --reset-crash-loop)", status
+            )
+            parts.notifier.status(status)
+            quiet = OutOfServiceController(catalog, config.default_language)
+            try:
+                return show(_supervised(quiet, parts, ui, status))
+            finally:
+                parts.notifier.stopping()
+        runtime = build()
+        runtime.workers.watch(parts.liveness, WORKER_MAX_BUSY_S)
+        parts.notifier.status("starting: recovery, devices, sync")
+        runtime.start()
+        try:
+            parts.liveness.watch_threads(threading.enumerate(), skip=())
+            log.info("watchdog watches %s", ", ".join(parts.liveness.names))
+            return show(_supervised(runtime.controller, parts, ui, "in service"))
+        finally:
+            parts.notifier.stopping("stopping: closing devices")
+            runtime.stop()
+    finally:
+        parts.notifier.close()
+
+
+def _supervised(
+    inner: PumpedController, parts: ServiceParts, ui: Heartbeat, status: str
+) -> SupervisedController:
+    return SupervisedController(
+        inner, notifier=parts.notifier, pinger=parts.pinger, ui=ui, ready_status=status
+    )
