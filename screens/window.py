@@ -1,12 +1,17 @@
 """The kiosk's main window: shows the controller's screen and feeds it keys, nothing more.
 
-The journey runs headless behind `KioskController`; a 50 ms timer pumps it from the Qt thread,
-so device threads never touch widgets (they publish to the event bus; pump() drains it).
+The journey runs headless behind `KioskController` and is pumped on the Qt thread only, so
+device threads never touch widgets: they publish to the event bus, and the bus's waker (run on
+the publishing thread) queues a pump on the GUI thread at once. A slow timer pumps as well, for
+what no event announces: timeouts and the countdown (shown at most TICK_INTERVAL_MS late).
+A controller without `set_waker` is polled every PUMP_INTERVAL_MS, as before.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, QTimer
+import contextlib
+
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QKeyEvent
 from PySide6.QtWidgets import QMainWindow, QStackedWidget, QWidget
 
@@ -16,7 +21,18 @@ from screens.keymap import key_for
 from screens.screen_view import ScreenView
 from screens.theme import Theme, large_text
 
-PUMP_INTERVAL_MS = 50
+PUMP_INTERVAL_MS = 50  # polling, for a controller that cannot wake the window
+TICK_INTERVAL_MS = 250  # with a waker: timeouts and countdowns only (4 looks per second)
+
+
+class PumpWaker(QObject):
+    """`wake()` may be called from any thread; `woken` is delivered queued on the GUI thread."""
+
+    woken = Signal()
+
+    def wake(self) -> None:
+        with contextlib.suppress(RuntimeError):  # the window is gone, a device still publishes
+            self.woken.emit()
 
 
 class KioskWindow(QMainWindow):
@@ -47,8 +63,13 @@ class KioskWindow(QMainWindow):
         self.setCentralWidget(self._stack)
         self.resize(*size)
         self.view.show_screen(controller.current_screen())
+        self.waker = PumpWaker(self)
+        self.waker.woken.connect(self._pump, Qt.ConnectionType.QueuedConnection)
+        self._set_waker = getattr(controller, "set_waker", None)
+        if self._set_waker is not None:
+            self._set_waker(self.waker.wake)
         self._timer = QTimer(self)
-        self._timer.setInterval(PUMP_INTERVAL_MS)
+        self._timer.setInterval(TICK_INTERVAL_MS if self._set_waker else PUMP_INTERVAL_MS)
         self._timer.timeout.connect(self._pump)
         self._timer.start()
 
@@ -92,4 +113,6 @@ class KioskWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self._timer.stop()
+        if self._set_waker is not None:
+            self._set_waker(None)
         super().closeEvent(event)

@@ -1,7 +1,8 @@
 """Feeds the journey from the bus on ONE thread and tells the renderer when the screen changed.
 
-The Qt shell calls `pump()` from a timer on the GUI thread; the headless demo calls it from its
-own loop. Keys may be pressed from any thread: they travel through the bus like device events.
+The Qt shell calls `pump()` on the GUI thread when the bus wakes it (`set_waker`) and from a slow
+timer for timeouts; the headless demo calls it from its own loop. Keys may be pressed from any
+thread: they travel through the bus like device events.
 Voice mode (when wired) sees keys and screens first: speech keys never reach the journey, and
 every new screen is spoken. In the running kiosk the journey is the TechnicianRouter, which
 wraps the customer session and hands the screen to technician entry or maintenance mode only
@@ -9,6 +10,8 @@ at a safe point (kiosk/technician/mode_router.py).
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from drivers.sensors.headphone import HeadphoneChanged
 from kiosk.events import EventBus, Key, KeyPressed
@@ -38,6 +41,11 @@ class JourneyController:
 
     def press(self, key: Key) -> None:
         self._bus.publish(KeyPressed(key))
+
+    def set_waker(self, waker: Callable[[], None] | None) -> None:
+        """`waker` runs (on the publishing thread) when an event arrives on the bus, so the owner
+        can pump at once instead of polling; timeouts still need a pump now and then."""
+        self._bus.set_waker(waker)
 
     def pump(self) -> ScreenModel | None:
         """Handles every pending event and due timeout; returns the screen when it changed."""
