@@ -1,10 +1,15 @@
 """Render a ScreenModel to a PNG without a display, for the headless demo and for reviews.
 
 A screenshot is how we look at what a customer sees (ARCHITECTURE.md, local set-up facts).
+One hidden ScreenView per (theme, size) is kept and reused, as the window reuses its view: the
+style sheet is compiled once, the same screen is updated in place, and with no event loop
+running, the pages deleteLater() scheduled are freed here (`flush_deleted`), so a long demo or
+a review of thousands of screens holds a constant number of widgets.
 """
 
 from __future__ import annotations
 
+import atexit
 import os
 import sys
 from pathlib import Path
@@ -14,8 +19,11 @@ from PySide6.QtWidgets import QApplication
 
 from kiosk.events import Key
 from kiosk.journeys.screen_model import ScreenModel
-from screens.screen_view import ScreenView
+from screens.screen_view import ScreenView, flush_deleted
 from screens.theme import Theme
+
+MAX_VIEWS = 4  # (theme, size) pairs kept; a demo uses one
+_views: dict[tuple[Theme, tuple[int, int]], ScreenView] = {}
 
 # Offscreen Qt warns about window-manager hints it cannot honour on every window; that noise
 # hides real warnings in the demo and test output.
@@ -47,6 +55,34 @@ def _ignore_key(_key: Key) -> None:
     """A screenshot is not interactive; touches have nowhere to go."""
 
 
+def release_views() -> None:
+    """Delete the kept views now (before the QApplication goes away; also run at exit)."""
+    while _views:
+        _, view = _views.popitem()
+        view.close()
+        view.deleteLater()
+    if QApplication.instance() is not None:
+        flush_deleted()
+
+
+def _view(theme: Theme, size: tuple[int, int]) -> ScreenView:
+    key = (theme, size)
+    view = _views.get(key)
+    if view is None:
+        if not _views:
+            atexit.register(release_views)  # runs before PySide6 tears the application down
+        while len(_views) >= MAX_VIEWS:
+            old = _views.pop(next(iter(_views)))
+            old.close()
+            old.deleteLater()
+        view = ScreenView(_ignore_key, theme)
+        view.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen)  # no flash on a real display
+        view.resize(*size)
+        view.show()
+        _views[key] = view
+    return view
+
+
 def render_png(
     model: ScreenModel, path: Path, *, theme: Theme, size: tuple[int, int] = (1280, 1024)
 ) -> Path:
@@ -56,17 +92,12 @@ def render_png(
         raise RuntimeError("render_png needs a QApplication: call ensure_app() and keep it")
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    view = ScreenView(_ignore_key, theme)
-    view.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen)  # no flash on a real display
-    view.resize(*size)
+    view = _view(theme, size)
     view.show_screen(model)
-    view.show()
-    app.processEvents()
+    app.processEvents()  # layout requests, deferred shows
     try:
         if not view.grab().save(str(path), "PNG"):
             raise OSError(f"could not write {path}")
     finally:
-        view.close()
-        view.deleteLater()
-        app.processEvents()
+        flush_deleted()  # the previous page, when this model was another screen
     return path
