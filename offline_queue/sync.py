@@ -48,6 +48,7 @@ class SyncReport:
     dead: int = 0
     error_code: str | None = None
     retry_in_s: float | None = None
+    needs_person: bool = False  # retrying soon cannot help (credential, TLS, a refused batch)
 
     @property
     def failed(self) -> bool:
@@ -220,7 +221,12 @@ class SyncWorker:
         self._outbox.mark_retry([e.txn_id for e in batch], error=str(exc), delay_s=delay)
         logger.warning("sync failed (%s); retry in %.1fs", exc.code, delay)
         self._publish(SyncFailed(exc.code, delay))
-        return SyncReport(sent=len(batch), error_code=exc.code, retry_in_s=delay)
+        return SyncReport(
+            sent=len(batch),
+            error_code=exc.code,
+            retry_in_s=delay,
+            needs_person=exc.code in _NEEDS_PERSON or not exc.transient,
+        )
 
     def _suspected(self, batch: Sequence[OutboxEntry], exc: CoreError) -> None:
         """The core answered but broke on this request: send one by one to find the item, and

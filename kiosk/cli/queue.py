@@ -1,7 +1,8 @@
 """`kiosk queue ...`: the technician's view of the offline queue.
 
     kiosk queue status  [--json]      counts per state, oldest pending age, last error/success
-    kiosk queue sync                  drain now (progress bar on stderr)
+    kiosk queue sync [--until-drained] [--deadline S]
+                                      drain now, retrying with backoff (progress on stderr)
     kiosk queue dead    [--json]      dead letters
     kiosk queue retry   TXN_ID        put one dead letter back in the queue
     kiosk queue export  FILE          every item as JSON Lines
@@ -10,7 +11,8 @@
 Every command takes `--config FILE` (as `kiosk run`) or `--db URL`. Commands that only read or
 fix the local database (status, dead, retry, export) need no core credential: with --config they
 read just `kiosk.data_dir` and `kiosk.id`, so a technician can inspect a kiosk whose token
-variable is not set in their shell. `sync` and `reconcile` need the full config.
+variable is not set in their shell. `sync` and `reconcile` read `[kiosk]`, `[core]` (its token
+variable must be set) and `[queue]` only: no device, journal or PIN pad key is needed.
 They are safe next to a running kiosk: every change is one short transaction, and `sync` re-queues
 only batches left in flight long enough ago that no live worker can still own them.
 """
@@ -22,14 +24,18 @@ import json
 import sys
 import time
 import tomllib
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
+from kiosk.clock import Clock
 from kiosk.errors import ConfigError
 
 STALE_IN_FLIGHT_S = 120.0  # far beyond connect + read timeouts of any live batch
 NO_PROGRESS_S = 30.0
+IN_FLIGHT_POLL_S = 0.2
+DEFAULT_DEADLINE_S = 120.0  # without --until-drained or --deadline
 
 
 def register(commands: Any) -> None:
@@ -48,6 +54,18 @@ def register(commands: Any) -> None:
     status.add_argument("--json", action="store_true", help="machine-readable output")
     status.set_defaults(handler=_status)
     sync = sub.add_parser("sync", parents=[where], help="drain the queue to the core now")
+    sync.add_argument(
+        "--until-drained",
+        action="store_true",
+        help="keep retrying (with backoff) until the queue is empty, however long it takes",
+    )
+    sync.add_argument(
+        "--deadline",
+        type=float,
+        metavar="S",
+        help=f"give up after S seconds (exit 1); default {DEFAULT_DEADLINE_S:g} unless "
+        "--until-drained; 0 = one attempt",
+    )
     sync.set_defaults(handler=_sync)
     dead = sub.add_parser("dead", parents=[where], help="list dead letters")
     dead.add_argument("--json", action="store_true", help="machine-readable output")
@@ -132,13 +150,15 @@ def _status(args: argparse.Namespace) -> int:
 
 def _sync(args: argparse.Namespace) -> int:
     from kiosk.clock import SystemClock
-    from kiosk.runtime.config import load_config
+    from kiosk.runtime.config import load_queue_tool_config
     from offline_queue.http import CoreHttp
     from offline_queue.sync import SyncWorker
 
     if args.config is None:
         raise ConfigError("--config", "the kiosk config (sync needs the core URL and token)")
-    config = load_config(args.config)
+    if args.deadline is not None and args.deadline < 0:
+        raise ConfigError("--deadline", "seconds, 0 or more", args.deadline)
+    config = load_queue_tool_config(args.config)
     engine, outbox = _open(args.db or config.database_url, config.kiosk_id)
     core = config.core
     http = CoreHttp(
@@ -150,44 +170,93 @@ def _sync(args: argparse.Namespace) -> int:
         verify=core.verify,
         pin_sha256=core.pin_sha256,
     )
+    clock = SystemClock()
     worker = SyncWorker(
-        outbox, http, SystemClock(), lambda event: None, batch_size=config.queue.batch_size
+        outbox,
+        http,
+        clock,
+        lambda event: None,
+        batch_size=config.queue.batch_size,
+        backoff_base=config.queue.backoff_base,
+        backoff_cap=config.queue.backoff_cap,
     )
+    deadline = args.deadline
+    if deadline is None and not args.until_drained:
+        deadline = DEFAULT_DEADLINE_S
     try:
         outbox.recover_in_flight(older_than_s=STALE_IN_FLIGHT_S)
-        return drain(outbox, worker, sys.stderr)
+        return drain(outbox, worker, sys.stderr, clock=clock, sleep=time.sleep, deadline_s=deadline)
     finally:
         http.close()
         engine.dispose()
 
 
-def drain(outbox: Any, worker: Any, out: TextIO) -> int:
-    """Sends batch after batch (ignoring backoff) until nothing is left; 0 when drained."""
+def drain(
+    outbox: Any,
+    worker: Any,
+    out: TextIO,
+    *,
+    clock: Clock,
+    sleep: Callable[[float], None],
+    deadline_s: float | None,
+) -> int:
+    """Sends batch after batch until nothing is left (0) or the deadline passes (1).
+
+    The first batch goes at once (the technician asked for it now); after a transient failure
+    it waits the backoff the worker chose - the core's Retry-After, or full-jitter exponential
+    - instead of hammering a core that is down or stopping at the first fault (issue 19 #15:
+    "sync stopped; 160 still queued"). A failure retrying cannot fix soon (a refused
+    credential, a TLS/pin failure, the whole batch refused) stops at once: it needs a person.
+    `deadline_s` None: no time limit (--until-drained); 0: one attempt. Time is the injected
+    clock's monotonic time, and waiting is the injected `sleep`, so tests run on a FakeClock.
+    """
+    started = clock.monotonic()
     start = outbox.status()
     total = start.pending + start.in_flight
     sent = accepted = dead = 0
-    last_progress = time.monotonic()
+    last_progress = started
+    force = True
     while True:
         status = outbox.status()
         if status.pending == 0 and status.in_flight == 0:
             break
-        report = worker.sync_once(force=True)
-        if report.failed:
-            _bar(out, sent, total, accepted, dead)
-            out.write(f"\nsync stopped: {report.error_code}; {status.pending} still queued\n")
-            return 1
-        if report.sent:
-            last_progress = time.monotonic()
+        report = worker.sync_once(force=force)
+        force = False
+        if report.sent and not report.failed:
+            last_progress = clock.monotonic()
             sent += report.sent
             accepted += report.accepted + report.duplicates
             dead += report.dead
             total = max(total, sent + status.pending - report.sent)
             _bar(out, sent, total, accepted, dead)
-        elif time.monotonic() - last_progress > NO_PROGRESS_S:
-            out.write("\nno progress: another process holds a batch in flight\n")
-            return 1
+            continue
+        queued = status.pending + status.in_flight
+        if report.failed:
+            _bar(out, sent, total, accepted, dead)
+            if report.needs_person:
+                out.write(
+                    f"\nsync stopped: {report.error_code} needs a technician; "
+                    f"{queued} still queued\n"
+                )
+                return 1
+            wait, why = report.retry_in_s or 0.0, f"{report.error_code}"
+        elif status.in_flight:
+            if clock.monotonic() - last_progress > NO_PROGRESS_S:
+                out.write("\nno progress: another process holds a batch in flight\n")
+                return 1
+            wait, why = IN_FLIGHT_POLL_S, "the running kiosk has a batch in flight"
         else:
-            time.sleep(0.2)  # the running kiosk's worker owns the batch in flight
+            wait, why = outbox.next_due_in() or 0.0, "backing off"
+        spent = clock.monotonic() - started
+        if deadline_s is not None and spent + wait > deadline_s:
+            out.write(
+                f"\ndeadline: {queued} still queued after {spent:.0f}s "
+                f"(last: {why}); run again or use --until-drained\n"
+            )
+            return 1
+        if report.failed:
+            out.write(f"\n{why}: retrying in {wait:.1f}s; {queued} queued\n")
+        sleep(wait)
     _bar(out, sent, max(total, sent), accepted, dead)
     out.write(f"\ndrained: {accepted} accepted, {dead} dead\n")
     return 0
@@ -267,12 +336,12 @@ def _export(args: argparse.Namespace) -> int:
 
 def _reconcile(args: argparse.Namespace) -> int:
     from kiosk.money.reconciliation import reconcile
-    from kiosk.runtime.config import load_config
+    from kiosk.runtime.config import load_queue_tool_config
     from offline_queue.http import CoreHttp
 
     if args.config is None:
         raise ConfigError("--config", "the kiosk config (reconcile asks the core)")
-    config = load_config(args.config)
+    config = load_queue_tool_config(args.config)
     engine, _ = _open(args.db or config.database_url, config.kiosk_id)
     core = config.core
     http = CoreHttp(core.url, config.kiosk_id, core.token, verify=core.verify)

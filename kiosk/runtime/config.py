@@ -109,17 +109,55 @@ class KioskConfig:
         return f"sqlite:///{self.data_dir / 'kiosk.db'}"
 
 
+@dataclass(frozen=True)
+class QueueToolConfig:
+    """What `kiosk queue sync|reconcile` need: the kiosk's id and database, and the core."""
+
+    kiosk_id: str
+    data_dir: Path
+    core: CoreConfig
+    queue: QueueConfig = QueueConfig()
+
+    @property
+    def database_url(self) -> str:
+        return f"sqlite:///{self.data_dir / 'kiosk.db'}"
+
+
 def load_config(path: Path, env: dict[str, str] | None = None) -> KioskConfig:
     """Reads and validates `path`; raises ConfigError naming the offending key."""
+    return parse_config(_read_toml(path), os.environ if env is None else env)
+
+
+def load_queue_tool_config(path: Path, env: dict[str, str] | None = None) -> QueueToolConfig:
+    """Only `[kiosk]` id/data_dir, `[core]` and `[queue]` of the kiosk's config, validated as
+    `load_config` does: a technician syncing the queue from a shell needs the core token, not
+    the devices, the journal seal key or the PIN pad key (issue 19 #15)."""
+    raw = _read_toml(path)
+    kiosk = _table(raw, "kiosk")
+    return QueueToolConfig(
+        kiosk_id=_kiosk_id(kiosk),
+        data_dir=Path(_get(kiosk, "kiosk.data_dir", str, "a directory path")),
+        core=_core(_table(raw, "core"), os.environ if env is None else env),
+        queue=_queue(_optional(raw, "queue")),
+    )
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
     try:
-        raw = tomllib.loads(path.read_text("utf-8"))
+        return tomllib.loads(path.read_text("utf-8"))
     except FileNotFoundError as exc:
         raise ConfigError(f"(file {path})", "a readable TOML file") from exc
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"(file {path})", f"valid TOML ({exc})") from exc
     except RecursionError as exc:  # issue 19 #10: a 5,000-deep array broke the parser's stack
         raise ConfigError(f"(file {path})", "TOML nested a sane depth (arrays/tables)") from exc
-    return parse_config(raw, os.environ if env is None else env)
+
+
+def _kiosk_id(kiosk: dict[str, Any]) -> str:
+    kiosk_id = _get(kiosk, "kiosk.id", str, "an id like 'kiosk-0001'")
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}", kiosk_id):
+        raise ConfigError("kiosk.id", "letters, digits, '.', '_' or '-' (1-64)", kiosk_id)
+    return kiosk_id
 
 
 def parse_config(raw: dict[str, Any], env: dict[str, str] | os._Environ[str]) -> KioskConfig:
@@ -127,9 +165,7 @@ def parse_config(raw: dict[str, Any], env: dict[str, str] | os._Environ[str]) ->
         if name not in TABLES:
             raise ConfigError(name, f"one of the tables {list(TABLES)}")
     kiosk = _table(raw, "kiosk")
-    kiosk_id = _get(kiosk, "kiosk.id", str, "an id like 'kiosk-0001'")
-    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}", kiosk_id):
-        raise ConfigError("kiosk.id", "letters, digits, '.', '_' or '-' (1-64)", kiosk_id)
+    kiosk_id = _kiosk_id(kiosk)
     currency = _get(kiosk, "kiosk.currency", str, "an ISO 4217 code such as 'CNY'", "CNY")
     if currency not in MINOR_DIGITS:
         raise ConfigError("kiosk.currency", f"one of {sorted(MINOR_DIGITS)}", currency)

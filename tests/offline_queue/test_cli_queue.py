@@ -131,8 +131,8 @@ def test_sync_reports_failure_and_leaves_money_queued_when_the_core_is_away(
     config = site.config.read_text("utf-8").replace(site.core_url, "http://127.0.0.1:9")
     away = tmp_path / "away.toml"
     away.write_text(config, "utf-8")
-    code, _, err = run(capsys, "queue", "sync", "--config", str(away))
-    assert code == 1 and "CORE_UNREACHABLE" in err
+    code, _, err = run(capsys, "queue", "sync", "--config", str(away), "--deadline", "0")
+    assert code == 1 and "CORE_UNREACHABLE" in err and "deadline" in err
     assert site.outbox.status().pending == 1
 
 
