@@ -10,8 +10,10 @@ build the runtime and how to show a window, so tests drive this with fakes of bo
 from __future__ import annotations
 
 import logging
+import signal
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from kiosk.clock import Clock
@@ -73,8 +75,10 @@ def run_service(
             )
             parts.notifier.status(status)
             quiet = OutOfServiceController(catalog, config.default_language)
+            controller = _supervised(quiet, parts, ui, status)
             try:
-                return show(_supervised(quiet, parts, ui, status))
+                with _stop_on_sigterm(controller):
+                    return show(controller)
             finally:
                 parts.notifier.stopping()
         runtime = build()
@@ -84,10 +88,12 @@ def run_service(
         try:
             parts.liveness.watch_threads(threading.enumerate(), skip=())
             log.info("watchdog watches %s", ", ".join(parts.liveness.names))
-            return show(_supervised(runtime.controller, parts, ui, "in service"))
+            controller = _supervised(runtime.controller, parts, ui, "in service")
+            controller.on_stop = lambda: _stop(parts, runtime)
+            with _stop_on_sigterm(controller):
+                return show(controller)
         finally:
-            parts.notifier.stopping("stopping: closing devices")
-            runtime.stop()
+            _stop(parts, runtime)
     finally:
         parts.notifier.close()
 
@@ -98,3 +104,24 @@ def _supervised(
     return SupervisedController(
         inner, notifier=parts.notifier, pinger=parts.pinger, ui=ui, ready_status=status
     )
+
+
+def _stop(parts: ServiceParts, runtime: KioskRuntime) -> None:
+    """Once per run (a second call finds the runtime stopped and says nothing)."""
+    if runtime.started:
+        parts.notifier.stopping("stopping: closing devices")
+        runtime.stop()
+
+
+@contextmanager
+def _stop_on_sigterm(controller: SupervisedController) -> Iterator[None]:
+    """systemd stops a service with SIGTERM; Python's default would end the process without
+    closing a device. The handler only asks: the next pump stops, between two journey steps."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # signal handlers can only be set from the main thread (a test's worker)
+        return
+    previous = signal.signal(signal.SIGTERM, lambda _sig, _frame: controller.request_stop())
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)

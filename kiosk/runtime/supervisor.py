@@ -98,6 +98,12 @@ class SupervisedController:
         self._ready_status = ready_status
         pinger.in_service_status = ready_status
         self.ready = False
+        self._stop_requested = False
+        self.on_stop: Callable[[], None] = lambda: None
+
+    def request_stop(self) -> None:
+        """From the SIGTERM handler: stop at the next pump, between two journey steps."""
+        self._stop_requested = True
 
     @property
     def voice(self) -> Any:
@@ -120,6 +126,12 @@ class SupervisedController:
         return self._inner.blanked()
 
     def pump(self) -> ScreenModel | None:
+        if self._stop_requested:
+            # `systemctl stop`: close the devices now — a SystemExit raised in a Qt slot ends the
+            # process without unwinding to the caller's `finally`.
+            self._stop_requested = False
+            self.on_stop()
+            raise SystemExit(0)
         self._ui.beat()
         model = self._inner.pump()
         if not self.ready and self._inner.current_screen().screen_id == "attract":

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import signal
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -200,3 +201,29 @@ def _attract(controller: PumpedController, shown: list[str]) -> int:
     pump_until(controller, "attract")
     shown.append(controller.current_screen().screen_id)
     return 0
+
+
+def test_sigterm_stops_at_the_next_pump_and_closes_the_devices(
+    tmp_path: Path, env: dict[str, str], sink: NotifySink
+) -> None:
+    """`systemctl stop` sends SIGTERM; the handler only asks, the next pump closes everything."""
+    config = config_for(tmp_path, env)
+    env |= {"NOTIFY_SOCKET": sink.address}
+    built: list[KioskRuntime] = []
+
+    def build() -> KioskRuntime:
+        built.append(build_for(config, tmp_path)())
+        return built[-1]
+
+    def show(controller: PumpedController) -> int:
+        pump_until(controller, "attract")
+        signal.raise_signal(signal.SIGTERM)
+        assert built[0].started  # nothing stopped inside the handler itself
+        controller.pump()
+        raise AssertionError("the pump after SIGTERM must stop the kiosk")
+
+    with pytest.raises(SystemExit) as stopped:
+        run_service(config, clock=SystemClock(), catalog=CATALOG, build=build, show=show, env=env)
+    assert stopped.value.code == 0 and not built[0].started
+    assert sink.messages()[-1] == "STOPPING=1\nSTATUS=stopping: closing devices"
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL  # the handler was put back
