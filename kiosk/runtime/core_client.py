@@ -16,6 +16,9 @@ from offline_queue.http import CoreHttp
 
 log = logging.getLogger(__name__)
 
+# CoreHttp codes that mean "the core answered, off-contract": never reported as unreachable.
+_ANSWERED_BADLY = frozenset({"CORE_REPLY_INVALID", "CORE_REPLY_TOO_LARGE"})
+
 
 class CoreClient:
     def __init__(self, http: CoreHttp) -> None:
@@ -33,7 +36,12 @@ class CoreClient:
         """The billers the core offers, leaving out (and logging for a technician) any the
         kiosk cannot parse, so one bad biller never hides the others (CORE_API.md); a list
         with nothing usable in it is a CoreReplyError - the core answered, it is not away."""
-        reply = self._http.get_json("/v1/billers")
+        try:
+            reply = self._get("/v1/billers")
+        except CoreError as exc:
+            if exc.code == "CORE_REPLY_INVALID":
+                raise CoreReplyError(f"core answered with an invalid biller list: {exc}") from exc
+            raise
         billers: list[Biller] = []
         invalid: list[str] = []
         for item in _list(reply, "billers"):
@@ -52,10 +60,23 @@ class CoreClient:
                 raise CoreReplyError("core answered with an invalid biller list")
         return billers
 
+    def _get(self, path: str, params: dict[str, str] | None = None) -> Any:
+        """GET through CoreHttp; a reply too large is an invalid reply (issue 19 #14): the core
+        answered, so it stays CORE_REPLY_INVALID (transient: a bill cache may still serve)
+        and is never reported as an unreachable core."""
+        try:
+            return self._http.get_json(path, params)
+        except CoreError as exc:
+            if exc.code in _ANSWERED_BADLY and exc.code != "CORE_REPLY_INVALID":
+                raise CoreError(
+                    str(exc.args[0]), code="CORE_REPLY_INVALID", transient=True, status=exc.status
+                ) from exc
+            raise
+
     def bills(self, biller: str, account: str) -> list[Bill]:
         """Open bills of the account; CoreError UNKNOWN_BILLER / UNKNOWN_ACCOUNT when the core
         does not know them (permanent: the customer should check the number)."""
-        reply = self._http.get_json("/v1/bills", {"biller": biller, "account": account})
+        reply = self._get("/v1/bills", {"biller": biller, "account": account})
         bills = [Bill.from_wire(item) for item in _list(reply, "bills")]
         if any(b.biller != biller or b.account != account for b in bills):
             raise CoreReplyError("bills for another account in the reply")

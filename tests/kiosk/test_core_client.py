@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -134,8 +135,8 @@ def test_core_down_is_transient(core: tuple[CoreServer, str]) -> None:
 def test_http_failures_are_classified(
     stub: Callable[..., str], status: int, body: bytes, code: str, transient: bool
 ) -> None:
-    with pytest.raises(CoreError) as info:
-        client(stub(status, body)).billers()
+    with pytest.raises(CoreError) as info:  # (billers() turns a bad 200 into CoreReplyError)
+        client(stub(status, body)).bills("SGCC", "1234567890")
     assert (info.value.code, info.value.transient, info.value.status) == (code, transient, status)
 
 
@@ -189,3 +190,60 @@ def test_parse_retry_after() -> None:
     assert parse_retry_after("999999") == 3600.0
     assert parse_retry_after("soon") is None
     assert parse_retry_after(None) is None
+
+
+BILLER = (
+    '{"code": "%s", "name": {"zh_CN": "电", "en": "Power"}, "account_pattern": "^[0-9]{10}$",'
+    ' "min_amount": {"amount": "1.00", "currency": "CNY"},'
+    ' "max_amount": {"amount": "5000.00", "currency": "CNY"}, "partial_allowed": false,'
+    ' "offline": {"allowed": true, "limit": {"amount": "500.00", "currency": "CNY"}}}'
+)
+
+
+def test_a_malformed_biller_is_skipped_with_its_reason_and_the_rest_offered(
+    stub: Callable[..., str], caplog: pytest.LogCaptureFixture
+) -> None:
+    """Issue 19 #14: one bad biller never hides the others."""
+    good, broken = BILLER % "SGCC", (BILLER % "WATER").replace('"1.00"', '"one yuan"')
+    body = f'{{"billers": [{broken}, {good}, {{"code": "GAS"}}]}}'.encode()
+    with caplog.at_level(logging.WARNING):
+        billers = client(stub(200, body)).billers()
+    assert [b.code for b in billers] == ["SGCC"]
+    assert "WATER" in caplog.text and "GAS" in caplog.text and "invalid biller" in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("body", "headers"),
+    [
+        (b"<html>captive portal</html>", {"Content-Type": "text/html"}),
+        (b'{"billers": [', {}),
+        (b'{"billers": [null]}', {}),
+    ],
+)
+def test_a_bad_reply_is_core_reply_invalid_never_core_unreachable(
+    stub: Callable[..., str],
+    caplog: pytest.LogCaptureFixture,
+    body: bytes,
+    headers: dict[str, str],
+) -> None:
+    """Issue 19 #14: the core answered, so nothing may say it is unreachable."""
+    from kiosk.runtime.adapters import CoreBillLookup
+
+    kiosk = client(stub(200, body, headers))
+    with pytest.raises(CoreReplyError) as info:
+        kiosk.billers()
+    assert info.value.code == "CORE_REPLY_INVALID"
+    from kiosk.clock import FakeClock
+
+    lookup = CoreBillLookup(kiosk, None, None, FakeClock())  # type: ignore[arg-type]
+    with caplog.at_level(logging.INFO):
+        assert lookup.refresh_billers() is False
+    assert "core answered" in caplog.text and "unreachable" not in caplog.text.lower()
+
+
+def test_a_huge_bills_reply_is_reply_invalid_not_unreachable(stub: Callable[..., str]) -> None:
+    with pytest.raises(CoreError) as info:
+        CoreClient(
+            CoreHttp(stub(200, b"[" + b" " * 2048), "kiosk-1", TOKEN, max_reply_bytes=1024)
+        ).bills("SGCC", "1234567890")
+    assert (info.value.code, info.value.transient) == ("CORE_REPLY_INVALID", True)
