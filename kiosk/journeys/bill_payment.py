@@ -1,6 +1,8 @@
 """Paying a utility bill, from the attract screen back to it, as a list of steps and outcomes.
 
-    language -> biller -> account (KeypadEntry) -> bill looked up (BillLookupStep) -> bill shown
+    language -> [scan the bill (BillScanStep, bill_payment_scan.py) when a scanner is online:
+                 scanned -> bill looked up; key instead / scanner gone -> biller]
+      -> biller -> account (KeypadEntry) -> bill looked up (BillLookupStep) -> bill shown
       -> [printer warning: no paper receipt possible, said before any money]
       -> cash (Tender):  paid -> receipt (ReceiptStep) -> sync wait -> thank you
                          left early with cash in -> credited + credit slip -> credited
@@ -28,6 +30,7 @@ from kiosk.journeys.bill_payment_card import BillCardPay, CardPay, CardWiring
 from kiosk.journeys.bill_payment_card_ports import PaymentCorePort
 from kiosk.journeys.bill_payment_cash import BillCashPay
 from kiosk.journeys.bill_payment_lookup import BillFound, BillLookupStep, LookupRefused
+from kiosk.journeys.bill_payment_scan import BillScanned, BillScanStep, KeyInstead, ScannerOffer
 from kiosk.journeys.bill_payment_screens import build_screen
 from kiosk.journeys.bill_payment_setup import JourneySetup, account_spec
 from kiosk.journeys.bill_payment_states import (
@@ -65,9 +68,11 @@ class BillPaymentJourney:
         pinpad: PinPort | None = None,
         card_core: PaymentCorePort | None = None,
         card_handler: CardHandler | Callable[[], CardHandler | None] | None = None,
+        scanner: ScannerOffer | None = None,
         **setup: Any,
     ) -> None:
-        """`setup`: the ports and settings of JourneySetup; the card ports all or none."""
+        """`setup`: the ports and settings of JourneySetup; the card ports all or none;
+        `scanner`: a bill barcode scanner ("scan your bill" first while it is online)."""
         self.setup = s = JourneySetup(**setup)
         self.kiosk_id, self.currency, self.catalog = s.kiosk_id, s.currency, s.catalog
         self.clock, self.timeouts, self.default_language = s.clock, s.timeouts, s.default_language
@@ -89,10 +94,12 @@ class BillPaymentJourney:
             self._journal,
             lambda: self.session.lang,
             lambda: self.timeout_factor,
+            s.cabinet,
         )
         self._offline_session = ""  # the session paying a cached bill offline (offline_policy)
         self.cash = BillCashPay(self)
         self.card: BillCardPay | None = None
+        self.scanner = scanner
         if card_reader is not None and pinpad is not None and card_core is not None:
             self.card = BillCardPay(self, CardWiring(card_reader, pinpad, card_core, card_handler))
 
@@ -238,8 +245,28 @@ class BillPaymentJourney:
             self.session.lang = "zh_CN" if key is Key.D1 else "en"
             if not self.setup.lookup.billers():
                 self.notice("billers_unavailable", Step.ATTRACT)
+            elif self.scanner is not None and self.scanner.online():
+                self._scan_bill()
             else:
                 self.go(Step.CHOOSE_BILLER, self.timeouts.menu)
+
+    def _scan_bill(self) -> None:
+        assert self.scanner is not None
+        step = BillScanStep(
+            self.ctx, scanner=self.scanner, billers=self.setup.lookup.billers, on_done=self._scanned
+        )
+        self.go(Step.SCAN_BILL, part=step)
+
+    def _scanned(self, outcome: object) -> None:
+        if isinstance(outcome, BillScanned):
+            self.session.biller, self.session.account = outcome.biller, outcome.code.account
+            self._look_up()
+        elif isinstance(outcome, KeyInstead):
+            self.go(Step.CHOOSE_BILLER, self.timeouts.menu)
+            if outcome.scanner_gone:
+                self.session.message_id = "bill_scan_unavailable"
+        else:
+            self.to_attract()
 
     def _key_biller(self, key: Key) -> None:
         billers = self.billers()
@@ -260,21 +287,25 @@ class BillPaymentJourney:
     def _account_done(self, outcome: object) -> None:
         s = self.session
         if isinstance(outcome, Entered):
-            assert s.biller is not None
             s.account = outcome.value
-            step = BillLookupStep(
-                self.ctx,
-                lookup=self.setup.lookup,
-                biller=s.biller,
-                account=s.account,
-                on_done=self._looked_up,
-            )
-            self.go(Step.FETCHING_BILL, part=step)
-            step.start()
+            self._look_up()
         elif isinstance(outcome, EntryCancelled):
             self.go(Step.CHOOSE_BILLER, self.timeouts.menu)
         else:
             self.to_attract()
+
+    def _look_up(self) -> None:
+        s = self.session
+        assert s.biller is not None
+        step = BillLookupStep(
+            self.ctx,
+            lookup=self.setup.lookup,
+            biller=s.biller,
+            account=s.account,
+            on_done=self._looked_up,
+        )
+        self.go(Step.FETCHING_BILL, part=step)
+        step.start()
 
     def _looked_up(self, outcome: object) -> None:
         if isinstance(outcome, BillFound):

@@ -1,8 +1,9 @@
 """The bill-payment journey's own steps and their transition table, and where the customer is.
 
-`Step` is what the journey itself decides; three steps run a part (the account entry, the cash
-tender, the card session) and one the receipt. `State` names the screen the customer is on, a
-part's state included: logs, tests and the technician's safe-point check read it.
+`Step` is what the journey itself decides; four steps run a part (scanning the bill when a
+scanner is online, the account entry, the cash tender, the card session) and one the receipt.
+`State` names the screen the customer is on, a part's state included: logs, tests and the
+technician's safe-point check read it.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from enum import Enum
 class Step(str, Enum):
     ATTRACT = "attract"
     LANGUAGE = "language"
+    SCAN_BILL = "scan_bill"  # BillScanStep: only when a scanner is wired and online
     CHOOSE_BILLER = "choose_biller"
     ACCOUNT = "account"  # KeypadEntry
     FETCHING_BILL = "fetching_bill"
@@ -30,7 +32,8 @@ class Step(str, Enum):
 S = Step
 TRANSITIONS: dict[Step, frozenset[Step]] = {
     S.ATTRACT: frozenset({S.LANGUAGE}),
-    S.LANGUAGE: frozenset({S.CHOOSE_BILLER, S.ATTRACT, S.NOTICE}),
+    S.LANGUAGE: frozenset({S.SCAN_BILL, S.CHOOSE_BILLER, S.ATTRACT, S.NOTICE}),
+    S.SCAN_BILL: frozenset({S.CHOOSE_BILLER, S.FETCHING_BILL, S.ATTRACT}),
     S.CHOOSE_BILLER: frozenset({S.ACCOUNT, S.ATTRACT, S.NOTICE}),
     S.ACCOUNT: frozenset({S.FETCHING_BILL, S.CHOOSE_BILLER, S.ATTRACT}),
     S.FETCHING_BILL: frozenset({S.BILL_DETAILS, S.NOTICE, S.ATTRACT}),
@@ -53,6 +56,7 @@ class State(str, Enum):
 
     ATTRACT = "attract"
     LANGUAGE = "language"
+    SCAN_BILL = "scan_bill"
     CHOOSE_BILLER = "choose_biller"
     ENTER_ACCOUNT = "enter_account"
     FETCHING_BILL = "fetching_bill"
