@@ -125,6 +125,7 @@ class FaultProxy:
         self._drip_s = drip_s
         self._huge_bytes = huge_bytes
         self.huge_sent = 0  # bytes of HUGE bodies the client let through before hanging up
+        self.delivered: list[bytes] = []  # every request the core received through the proxy
         self._upstream = ("127.0.0.1", upstream_port)
         self._plan = plan
         self._delay = delay_s
@@ -200,7 +201,7 @@ class FaultProxy:
             return
         if fault is Fault.DELAY:
             time.sleep(self._delay)
-        reply = _forward(self._upstream, request)
+        reply = _forward(self._upstream, request, self.delivered)
         if fault is Fault.CUT:
             return  # the core has committed; the kiosk never hears about it
         if fault in _AFTER_COMMIT:
@@ -253,7 +254,9 @@ def _read_request(sock: socket.socket) -> bytes:
     return head + b"\r\nConnection: close\r\n\r\n" + body
 
 
-def _forward(upstream: tuple[str, int], request: bytes) -> bytes:
+def _forward(upstream: tuple[str, int], request: bytes, log: list[bytes] | None = None) -> bytes:
+    if log is not None:
+        log.append(request)
     with socket.create_connection(upstream, timeout=10) as up:
         up.sendall(request)
         chunks = []
