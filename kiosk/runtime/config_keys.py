@@ -85,12 +85,15 @@ DEVICE_OPTIONS: dict[tuple[str, str], frozenset[str]] = {
     ("headphone", "emulated"): frozenset(),
     ("operator_switch", "emulated"): frozenset(),
     ("ic_card_reader", "pcsc"): frozenset({"reader", "biller", "key_env", "key_file"}),
+    ("scanner", "serial"): frozenset({"port", "mode", "baudrate", "max_length", "retry_s"}),
+    ("scanner", "hid"): frozenset({"path", "grab", "max_length", "retry_s"}),
+    ("scanner", "emulated"): frozenset({"mode"}),
 }
 CARD_KINDS = ("card_reader", "pinpad")  # validated in kiosk/card/config.py
 REQUIRED_KINDS = ("cash", "printer")
 KINDS = tuple(dict.fromkeys([*(kind for kind, _ in DEVICE_OPTIONS), *CARD_KINDS]))
 # Seconds the factories read as floats: a whole number (`poll_interval = 1`) is made a float here.
-SECONDS_OPTIONS = frozenset({"poll_interval", "status_timeout"})
+SECONDS_OPTIONS = frozenset({"poll_interval", "status_timeout", "retry_s"})
 IC_CARD_KEY_ENV = "KIOSK_IC_CARD_KEY"
 
 

@@ -23,6 +23,11 @@ from drivers.printer.base import PrinterCapabilities
 from drivers.printer.emulator import PrinterEmulator
 from drivers.printer.escpos_printer import EscposPrinter
 from drivers.printer.links import FileLink, NetworkLink, PrinterLink, SerialLink, UsbLink
+from drivers.scanner.base import MAX_CODE_LENGTH
+from drivers.scanner.emulator import ScannerEmulator
+from drivers.scanner.hid import HidScanner
+from drivers.scanner.serial_scanner import MODES as SCANNER_MODES
+from drivers.scanner.serial_scanner import SerialScanner
 from drivers.sensors.headphone import EmulatedHeadphoneJack, EvdevHeadphoneJack
 from drivers.sensors.headphone_alsa import AlsaHeadphoneJack
 from drivers.sensors.operator_switch import EmulatedOperatorSwitch
@@ -224,6 +229,56 @@ def _card_reader_pcsc(config: DeviceConfig, ctx: DeviceContext) -> BuiltDevice:
     return BuiltDevice(reader, closers=[reader.stop])
 
 
+def _scanner_mode(config: DeviceConfig) -> str:
+    mode = _option(config, "mode", str, "ascii")
+    if mode not in SCANNER_MODES:
+        raise ConfigError(config.key("mode"), f"one of {list(SCANNER_MODES)}", mode)
+    return mode
+
+
+def _scanner_length(config: DeviceConfig) -> int:
+    length = _option(config, "max_length", int, MAX_CODE_LENGTH)
+    if not 16 <= length <= 4096:
+        raise ConfigError(config.key("max_length"), "characters, 16-4096", length)
+    return length
+
+
+def _scanner_serial(config: DeviceConfig, ctx: DeviceContext) -> BuiltDevice:
+    """A bill barcode scanner on a serial port, ASCII (CR/LF suffix) or framed (ACK/NAK)."""
+    scanner = SerialScanner(
+        "scanner",
+        _option(config, "port", str),
+        ctx.on_event,
+        mode=_scanner_mode(config),
+        baudrate=_option(config, "baudrate", int, 9600),
+        max_length=_scanner_length(config),
+        retry_s=_option(config, "retry_s", float, 1.0),
+    )
+    return BuiltDevice(scanner, closers=[scanner.close])
+
+
+def _scanner_hid(config: DeviceConfig, ctx: DeviceContext) -> BuiltDevice:
+    """A USB scanner in keyboard mode, read (and grabbed) from its own input device."""
+    scanner = HidScanner(
+        "scanner",
+        _option(config, "path", str),
+        ctx.on_event,
+        grab=_option(config, "grab", bool, True),
+        max_length=_scanner_length(config),
+        retry_s=_option(config, "retry_s", float, 1.0),
+    )
+    return BuiltDevice(scanner, closers=[scanner.close])
+
+
+def _scanner_emulated(config: DeviceConfig, ctx: DeviceContext) -> BuiltDevice:
+    """The real serial driver reading the project's scanner emulator over a pty pair."""
+    mode = _scanner_mode(config)
+    emulator = ScannerEmulator(mode=mode)
+    port = emulator.start()
+    scanner = SerialScanner("scanner", port, ctx.on_event, mode=mode, backend="emulated")
+    return BuiltDevice(scanner, emulator=emulator, closers=[scanner.close, emulator.stop])
+
+
 def _pinpad_emulated(config: DeviceConfig, ctx: DeviceContext) -> BuiltDevice:
     """The pad fed by the on-screen keypad; its key was resolved from env/file at load time."""
     pin_format = PinFormat(_option(config, "pin_format", str, "iso0"))
@@ -255,4 +310,7 @@ def default_registry() -> DeviceRegistry:
     registry.register("operator_switch", "emulated", _operator_switch_emulated)
     registry.register("card_reader", "pcsc", _card_reader_pcsc)
     registry.register("pinpad", "emulated", _pinpad_emulated)
+    registry.register("scanner", "serial", _scanner_serial)
+    registry.register("scanner", "hid", _scanner_hid)
+    registry.register("scanner", "emulated", _scanner_emulated)
     return registry

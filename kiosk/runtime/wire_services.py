@@ -11,11 +11,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from drivers.base import DeviceState
 from kiosk.card.stripe import stripe_head
 from kiosk.clock import Clock
 from kiosk.events import EventBus
 from kiosk.i18n import Catalog
 from kiosk.journeys.bill_payment import BillPaymentJourney
+from kiosk.journeys.bill_payment_scan import ScannerOffer
 from kiosk.journeys.card_payment_port import card_tender
 from kiosk.journeys.card_services_menu import CardServices, build_card_services, card_http
 from kiosk.journeys.kiosk_session import KioskSession, MenuEntry
@@ -44,6 +46,7 @@ class Menu:
     card: CardServices | None  # balance + statement, when a card reader is configured
     ic_card: IcCardRecharge | None  # [devices.ic_card_reader]: IC-card recharge
     session: KioskSession
+    scanner: BuiltDevice | None = None  # [devices.scanner]: "scan your bill"; open with the kiosk
 
 
 def wire_menu(
@@ -72,8 +75,18 @@ def wire_menu(
             ledger=books.ledger,
             printer_port=links.printer_port,
         )
+    scanner = None
+    if "scanner" in config.devices:
+        scanner = registry.build(config.devices["scanner"], context)
     journey = wire_bill_payment(
-        config, catalog=catalog, clock=clock, books=books, links=links, cash=cash.port, card=card
+        config,
+        catalog=catalog,
+        clock=clock,
+        books=books,
+        links=links,
+        cash=cash.port,
+        card=card,
+        scanner=scanner_offer(scanner),
     )
     topup = wire_topup(config, catalog=catalog, clock=clock, books=books, links=links, cash=cash)
     reprint = wire_reprint(
@@ -113,7 +126,16 @@ def wire_menu(
         service_gate=board.offers,
         service_notice=board.notice,
     )
-    return Menu(journey=journey, card=card, ic_card=ic_card, session=session)
+    return Menu(journey=journey, card=card, ic_card=ic_card, session=session, scanner=scanner)
+
+
+def scanner_offer(scanner: BuiltDevice | None) -> ScannerOffer | None:
+    """What bill payment reads of the scanner: its events' device id and whether it is online
+    (the driver's health, kept by its I/O thread)."""
+    if scanner is None:
+        return None
+    device = scanner.device
+    return ScannerOffer(device.device_id, lambda: device.status().state is DeviceState.ONLINE)
 
 
 def wire_card_services(
@@ -155,8 +177,10 @@ def wire_bill_payment(
     links: CoreLinks,
     cash: CashPort,
     card: CardServices | None,
+    scanner: ScannerOffer | None = None,
 ) -> BillPaymentJourney:
-    """`cash`: the notes, or notes and coins; `card`: when given, the journey also takes cards."""
+    """`cash`: the notes, or notes and coins; `card`: when given, the journey also takes cards;
+    `scanner`: when given, "scan your bill" comes first while it is online."""
     cash_options = config.devices["cash"].options
     return BillPaymentJourney(
         kiosk_id=config.kiosk_id,
@@ -170,6 +194,7 @@ def wire_bill_payment(
         cash=cash,
         online=lambda: core_reachable(books.outbox),
         overpay_consent=bool(cash_options.get("overpay_consent", False)),
+        scanner=scanner,
         printer=links.printer_port,
         sync=SyncAdapter(links.sync),
         timezone=config.timezone,

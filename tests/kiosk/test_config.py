@@ -45,7 +45,8 @@ def test_the_example_config_is_valid_and_typed() -> None:
 
 
 def test_the_example_shows_every_optional_table_parsed() -> None:
-    """Card reader + PIN pad, coin, IC-card reader, operator switch, technician, telemetry."""
+    """Card reader + PIN pad, coin, IC-card reader, operator switch, scanner, technician,
+    telemetry."""
     config = load_config(EXAMPLE, ENV)
     assert set(config.devices) == {
         "cash",
@@ -56,6 +57,7 @@ def test_the_example_shows_every_optional_table_parsed() -> None:
         "pinpad",
         "ic_card_reader",
         "operator_switch",
+        "scanner",
     }
     reader = config.devices["card_reader"].options
     assert (reader["reader"], reader["wait_ms"], reader["startup_card"]) == (
