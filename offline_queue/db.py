@@ -34,6 +34,13 @@ class DatabaseCorrupt(KioskError):
     code = "DATABASE_CORRUPT"
 
 
+class DatabaseUnusable(KioskError):
+    """SQLite refused the kiosk database (not a database, malformed, unreadable): reported
+    with its reason instead of a raw SQLAlchemy traceback; nothing is moved."""
+
+    code = "DATABASE_UNUSABLE"
+
+
 def check_database(url: str) -> None:
     """Refuses to start on a corrupt SQLite database (issue 19 #10), before anything opens it.
 

@@ -20,6 +20,7 @@ only batches left in flight long enough ago that no live worker can still own th
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import sys
 import time
@@ -38,6 +39,25 @@ IN_FLIGHT_POLL_S = 0.2
 DEFAULT_DEADLINE_S = 120.0  # without --until-drained or --deadline
 
 
+def _database_errors(handler: Callable[[argparse.Namespace], int]) -> Callable[..., int]:
+    """A database SQLite refuses ends as DATABASE_UNUSABLE (exit 2), not a traceback: these
+    tools are run by a person next to a kiosk that may be in trouble (issue 19 #10)."""
+
+    @functools.wraps(handler)
+    def run(args: argparse.Namespace) -> int:
+        from sqlalchemy.exc import DatabaseError
+
+        from offline_queue.db import DatabaseUnusable
+
+        try:
+            return handler(args)
+        except DatabaseError as exc:
+            reason = getattr(exc, "orig", None) or exc
+            raise DatabaseUnusable(f"the kiosk database cannot be used: {reason}") from exc
+
+    return run
+
+
 def register(commands: Any) -> None:
     """Adds `queue` to the top-level subcommands (called once from kiosk.cli.build_parser)."""
     queue = commands.add_parser(
@@ -52,7 +72,7 @@ def register(commands: Any) -> None:
     sub = queue.add_subparsers(dest="queue_command", required=True, metavar="COMMAND")
     status = sub.add_parser("status", parents=[where], help="counts, ages, last error")
     status.add_argument("--json", action="store_true", help="machine-readable output")
-    status.set_defaults(handler=_status)
+    status.set_defaults(handler=_database_errors(_status))
     sync = sub.add_parser("sync", parents=[where], help="drain the queue to the core now")
     sync.add_argument(
         "--until-drained",
@@ -66,20 +86,20 @@ def register(commands: Any) -> None:
         help=f"give up after S seconds (exit 1); default {DEFAULT_DEADLINE_S:g} unless "
         "--until-drained; 0 = one attempt",
     )
-    sync.set_defaults(handler=_sync)
+    sync.set_defaults(handler=_database_errors(_sync))
     dead = sub.add_parser("dead", parents=[where], help="list dead letters")
     dead.add_argument("--json", action="store_true", help="machine-readable output")
-    dead.set_defaults(handler=_dead)
+    dead.set_defaults(handler=_database_errors(_dead))
     retry = sub.add_parser("retry", parents=[where], help="re-queue one dead letter")
     retry.add_argument("txn_id")
-    retry.set_defaults(handler=_retry)
+    retry.set_defaults(handler=_database_errors(_retry))
     export = sub.add_parser("export", parents=[where], help="write every item as JSON Lines")
     export.add_argument("file", type=Path)
-    export.set_defaults(handler=_export)
+    export.set_defaults(handler=_database_errors(_export))
     reconcile = sub.add_parser("reconcile", parents=[where], help="compare a day with the core")
     reconcile.add_argument("--date", type=date.fromisoformat, help="YYYY-MM-DD (UTC day)")
     reconcile.add_argument("--json", action="store_true", help="machine-readable output")
-    reconcile.set_defaults(handler=_reconcile)
+    reconcile.set_defaults(handler=_database_errors(_reconcile))
 
 
 # -- where the database is ----------------------------------------------------------------------

@@ -113,3 +113,14 @@ def test_a_healthy_database_with_its_log_passes_and_the_log_is_untouched(tmp_pat
     check_database(f"sqlite:///{tmp_path}/kiosk.db")  # while the kiosk's engine is open
     assert wal.read_bytes() == before
     engine.dispose()
+
+
+def test_queue_tools_on_a_garbage_database_exit_2_without_a_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = tmp_path / "kiosk.db"
+    db.write_bytes(b"this is not a database at all" * 100)
+    assert main(["queue", "status", "--db", f"sqlite:///{db}"]) == 2
+    err = capsys.readouterr().err
+    assert "DATABASE_UNUSABLE" in err and "Traceback" not in err
+    assert db.exists()  # a tool reports; only the kiosk's start-up moves a database aside
