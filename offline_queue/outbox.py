@@ -295,15 +295,19 @@ class Outbox:
     def recover_in_flight(self, *, older_than_s: float = 0.0) -> int:
         """Items left in_flight by a killed process go back to pending; the core will answer
         `duplicate` for any it already holds. With `older_than_s` only items claimed that long
-        ago (a tool running next to a live kiosk leaves a live batch alone)."""
+        ago (a tool running next to a live kiosk leaves a live batch alone).
+
+        Without it (the kiosk's own start-up: no other worker can own a batch) every in-flight
+        item is recovered whatever its time stamp: after the wall clock was set back, a batch
+        claimed "in the future" would otherwise sit in flight for hours and, as nothing is
+        claimed while a batch is in flight, hold up the whole queue (issue 19 #5)."""
         now = self._clock.now()
-        cutoff = now - timedelta(seconds=max(0.0, older_than_s))
+        query = update(OutboxItem).where(OutboxItem.state == OutboxState.IN_FLIGHT)
+        if older_than_s > 0:
+            query = query.where(OutboxItem.updated_at <= now - timedelta(seconds=older_than_s))
         with self._write() as s:
             result = s.execute(
-                update(OutboxItem)
-                .where(OutboxItem.state == OutboxState.IN_FLIGHT)
-                .where(OutboxItem.updated_at <= cutoff)
-                .values(state=OutboxState.PENDING, next_attempt_at=now, updated_at=now)
+                query.values(state=OutboxState.PENDING, next_attempt_at=now, updated_at=now)
             )
             return int(result.rowcount)  # type: ignore[attr-defined]
 

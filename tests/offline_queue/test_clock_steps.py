@@ -143,3 +143,21 @@ def test_queued_money_flows_at_once_after_a_step_back_with_the_core_up(
         http.close()
         server.stop()
         store.close()
+
+
+def test_a_batch_left_in_flight_before_a_step_back_is_recovered_at_start_up(
+    engine: Engine,
+) -> None:
+    """A kiosk killed mid-batch, then the wall clock set back: at start-up nothing else can own
+    that batch, so it is re-queued whatever its time stamp says (else nothing is ever claimed
+    again while it sits in flight)."""
+    clock = SteppingClock()
+    outbox = Outbox(engine, "kiosk-1", clock)
+    outbox.create_schema()
+    enqueue(engine, outbox, clock)
+    assert len(outbox.claim_batch(10)) == 1  # ... and the process dies
+    clock.step_wall(-TWO_HOURS)
+    restarted = Outbox(engine, "kiosk-1", clock)
+    restarted.create_schema()  # start-up recovery
+    assert restarted.status().in_flight == 0
+    assert len(restarted.claim_batch(10)) == 1
