@@ -99,6 +99,7 @@ class BillPaymentJourney:
         self.cash = BillCashPay(self)
         self.card: BillCardPay | None = None
         self.scanner = scanner
+        self._scanned_bill = ""  # the bill id this customer scanned, until they key an account
         if card_reader is not None and pinpad is not None and card_core is not None:
             self.card = BillCardPay(self, CardWiring(card_reader, pinpad, card_core, card_handler))
 
@@ -229,6 +230,7 @@ class BillPaymentJourney:
 
     def _start_session(self) -> None:
         self.session = CustomerSession(self.default_language, self.currency)
+        self._scanned_bill = ""
         self.setup.printer.refresh_status()  # live, in the background: known before any money
         self.go(Step.LANGUAGE, self.timeouts.menu)
 
@@ -259,6 +261,7 @@ class BillPaymentJourney:
     def _scanned(self, outcome: object) -> None:
         if isinstance(outcome, BillScanned):
             self.session.biller, self.session.account = outcome.biller, outcome.code.account
+            self._scanned_bill = outcome.code.bill_id
             self._look_up()
         elif isinstance(outcome, KeyInstead):
             self.go(Step.CHOOSE_BILLER, self.timeouts.menu)
@@ -286,7 +289,7 @@ class BillPaymentJourney:
     def _account_done(self, outcome: object) -> None:
         s = self.session
         if isinstance(outcome, Entered):
-            s.account = outcome.value
+            s.account, self._scanned_bill = outcome.value, ""
             self._look_up()
         elif isinstance(outcome, EntryCancelled):
             self.go(Step.CHOOSE_BILLER, self.timeouts.menu)
@@ -314,6 +317,8 @@ class BillPaymentJourney:
             self.go(Step.BILL_DETAILS, self.timeouts.input)
             if self.offline:
                 self.session.message_id = "offline_payment_notice"  # told before any money
+            elif self._scanned_bill and outcome.bill.bill_id != self._scanned_bill:
+                self.session.message_id = "bill_scan_other_bill"  # the one due first is shown
         elif isinstance(outcome, LookupRefused):
             self.notice(outcome.message_id, Step.ACCOUNT if outcome.retry_account else Step.ATTRACT)
         else:

@@ -204,3 +204,37 @@ def test_without_a_scanner_the_journey_is_unchanged(tmp_path: Path) -> None:
     assert rig.journey.state is State.CHOOSE_BILLER
     rig.journey.handle(CodeScanned("scanner", CODE))
     assert rig.journey.state is State.CHOOSE_BILLER and rig.journey.screen().message == ""
+
+
+def test_a_scanned_bill_that_is_not_the_one_due_first_is_said_on_the_bill_screen(
+    rig: Rig,
+) -> None:
+    j = rig.journey
+    rig.press(Key.ENTER, "2")
+    scan(rig, BillCode("SGCC", "1234567890", 9640, "B-SGCC-2026-11-0009").text())
+    j.handle(BillsFetched(rig.lookup.requests[-1][0], (BILL,)))
+    assert j.state is State.BILL_DETAILS
+    screen = j.screen()
+    assert screen.message == CATALOG.text("en", "bill_scan_other_bill")
+    assert screen.amounts[0].amount == "¥125.50", "the core's bill, never the code's amount"
+
+
+def test_the_scanned_bill_itself_shows_no_note_and_a_keyed_account_forgets_the_scan(
+    rig: Rig,
+) -> None:
+    j = rig.journey
+    rig.press(Key.ENTER, "2")
+    scan(rig, BillCode(BILL.biller, BILL.account, BILL.amount_due.minor, BILL.bill_id).text())
+    j.handle(BillsFetched(rig.lookup.requests[-1][0], (BILL,)))
+    assert j.screen().message == ""
+    j.to_attract()
+    rig.press(Key.ENTER, "2")
+    scan(rig, BillCode("SGCC", "5555555555", 100, "B-X").text())
+    j.handle(BillLookupFailed(rig.lookup.requests[-1][0], "UNKNOWN_ACCOUNT", transient=False))
+    rig.press(Key.ENTER)  # the notice: key the account again
+    for _ in range(10):
+        rig.press(Key.CLEAR)
+    rig.type_digits("1234567890")
+    rig.press(Key.ENTER)
+    j.handle(BillsFetched(rig.lookup.requests[-1][0], (BILL,)))
+    assert j.state is State.BILL_DETAILS and j.screen().message == ""
