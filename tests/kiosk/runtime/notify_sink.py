@@ -25,6 +25,7 @@ class NotifySink:
             self.address = "@" + name
         else:
             self._dir = tempfile.mkdtemp(prefix="notify-", dir="/tmp")
+            os.chmod(self._dir, 0o755)
             self.address = str(Path(self._dir) / "sock")
             self.sock.bind(self.address)
             os.chmod(self.address, 0o777)  # a kiosk run as another user may send here too
