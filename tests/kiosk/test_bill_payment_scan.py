@@ -238,3 +238,23 @@ def test_the_scanned_bill_itself_shows_no_note_and_a_keyed_account_forgets_the_s
     rig.press(Key.ENTER)
     j.handle(BillsFetched(rig.lookup.requests[-1][0], (BILL,)))
     assert j.state is State.BILL_DETAILS and j.screen().message == ""
+
+
+@pytest.mark.parametrize("lang_key", ["1", "2"])
+def test_a_blind_customer_hears_the_scan_screen_and_each_refusal_as_what_changed(
+    rig: Rig, lang_key: str
+) -> None:
+    from kiosk.speech.script import screen_script
+
+    j = rig.journey
+    rig.press(Key.ENTER, lang_key)
+    before = j.screen()
+    said = [u.says for u in screen_script(before, CATALOG)]
+    lang = before.lang
+    assert CATALOG.text(lang, "scan_title") in said[0]
+    assert any(CATALOG.text(lang, "scan_key_instead") in s for s in said), "1: key instead"
+    scan(rig, tampered())
+    after = j.screen()
+    old = {u.shows for u in screen_script(before, CATALOG)}
+    new = [u for u in screen_script(after, CATALOG) if u.shows and u.shows not in old]
+    assert [u.shows for u in new] == [CATALOG.text(lang, "bill_code_tampered")]
