@@ -271,12 +271,13 @@ def _scanner_hid(config: DeviceConfig, ctx: DeviceContext) -> BuiltDevice:
 
 
 def _scanner_emulated(config: DeviceConfig, ctx: DeviceContext) -> BuiltDevice:
-    """The real serial driver reading the project's scanner emulator over a pty pair."""
+    """The real serial driver reading the project's scanner emulator over a pty pair (closed
+    before the emulator, so closing is not seen as the scanner unplugged)."""
     mode = _scanner_mode(config)
     emulator = ScannerEmulator(mode=mode)
     port = emulator.start()
     scanner = SerialScanner("scanner", port, ctx.on_event, mode=mode, backend="emulated")
-    return BuiltDevice(scanner, emulator=emulator, closers=[scanner.close, emulator.stop])
+    return BuiltDevice(scanner, emulator=emulator, closers=[emulator.stop, scanner.close])
 
 
 def _pinpad_emulated(config: DeviceConfig, ctx: DeviceContext) -> BuiltDevice:
