@@ -79,6 +79,7 @@ class BillScanStep(Part):
         super().__init__(ctx, on_done)
         self._scanner, self._billers = scanner, billers
         self.message_id = ""
+        self.refusals = 0  # so a second refusal reads differently and voice mode says it too
         self.arm(ctx.timeouts.menu)
 
     def handle(self, event: object) -> bool:
@@ -134,11 +135,22 @@ class BillScanStep(Part):
 
     def _refuse(self, code: str, scanner_code: str) -> None:
         self.message_id = REFUSALS[code]
+        self.refusals += 1
         self.ctx.journal("bill_scan_refused", code=code, scanner_code=scanner_code)
 
     def _gone(self) -> None:
         self.ctx.journal("bill_scan_unavailable")
         self.finish(KeyInstead(scanner_gone=True))
+
+    def _message(self) -> str:
+        """The reason; from the second refusal on with the scan's number, so a screen that
+        would look the same is a new line (voice mode says only what changed on a screen)."""
+        if not self.message_id:
+            return ""
+        reason = self.ctx.text(self.message_id)
+        if self.refusals < 2 or self.message_id not in REFUSALS.values():
+            return reason
+        return self.ctx.text("bill_scan_refused_again", count=self.refusals, reason=reason)
 
     def screen(self) -> ScreenModel:
         t = self.ctx.text
@@ -148,7 +160,7 @@ class BillScanStep(Part):
             title=t("scan_title"),
             body=(t("scan_body"),),
             choices=(Choice("1", t("scan_key_instead")),),
-            message=t(self.message_id) if self.message_id else "",
+            message=self._message(),
             tone=Tone.ERROR if self.message_id else Tone.INFO,
             cancel_label=t("cancel"),
         )

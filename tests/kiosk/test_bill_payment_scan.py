@@ -258,3 +258,22 @@ def test_a_blind_customer_hears_the_scan_screen_and_each_refusal_as_what_changed
     old = {u.shows for u in screen_script(before, CATALOG)}
     new = [u for u in screen_script(after, CATALOG) if u.shows and u.shows not in old]
     assert [u.shows for u in new] == [CATALOG.text(lang, "bill_code_tampered")]
+
+
+def test_a_second_refusal_reads_as_a_new_line_so_voice_mode_says_it_again(rig: Rig) -> None:
+    from kiosk.speech.script import screen_script
+
+    j = rig.journey
+    rig.press(Key.ENTER, "2")
+    scan(rig, tampered())
+    first = j.screen()
+    scan(rig, tampered().replace("1234567890", "1234567809"))
+    second = j.screen()
+    reason = CATALOG.text("en", "bill_code_tampered")
+    assert first.message == reason
+    assert second.message == f"Scan 2: {reason}"
+    old = {u.shows for u in screen_script(first, CATALOG)}
+    assert [u.shows for u in screen_script(second, CATALOG) if u.shows not in old] == [
+        second.message
+    ]
+    assert len(records(rig, "bill_scan_refused")) == 2
