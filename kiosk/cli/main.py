@@ -175,7 +175,7 @@ def _demo(args: argparse.Namespace) -> int:
 
 def _audit(args: argparse.Namespace) -> int:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from kiosk.audit.runner import run_audit
+    from kiosk.demo.audit.runner import run_audit
     from screens.audit_probe import LARGE, STANDARD, AuditProbe
     from screens.snapshot import ensure_app
     from screens.theme import large_text, standard

@@ -1,1 +1,2 @@
-"""Demo mode: emulated devices and an embedded core on loopback, and the scripted headless tour."""
+"""Demo mode: emulated devices and an embedded core on loopback, the scripted headless tour, and
+the screen audit that walks the same kiosk through every journey."""

@@ -94,6 +94,7 @@ class BillPaymentJourney:
             self._journal,
             lambda: self.session.lang,
             lambda: self.timeout_factor,
+            s.cabinet,
         )
         self._offline_session = ""  # the session paying a cached bill offline (offline_policy)
         self.cash = BillCashPay(self)

@@ -215,7 +215,11 @@ def _printer_warning(j: BillPaymentJourney) -> ScreenModel:
 
 def _thank_you(j: BillPaymentJourney) -> ScreenModel:
     s = j.session
-    body = [f"{_t(j, 'reference')}: {s.reference}", _receipt_line(j, "thanks_receipt")]
+    body = [
+        f"{_t(j, 'reference')}: {s.reference}",
+        _receipt_line(j, "thanks_receipt"),
+        *_receipt_where(j),
+    ]
     title = "thanks_title"
     if not s.synced:
         title = "thanks_pending_title"
@@ -241,6 +245,7 @@ def _credited(j: BillPaymentJourney) -> ScreenModel:
             _t(j, "credit_body", amount=s.cash.total.display(), account=s.account),
             f"{_t(j, 'reference')}: {s.reference}",
             _receipt_line(j, "credit_slip_take"),
+            *_receipt_where(j),
         ),
         tone=Tone.SUCCESS,
         enter_label=_t(j, "back_to_start"),
@@ -274,6 +279,10 @@ def _receipt_line(j: BillPaymentJourney, printed_id: str) -> str:
     s = j.session
     receipt = s.receipt or ReceiptDone(printed=False)
     return receipt.line(j.ctx, printed_id, s.reference)
+
+
+def _receipt_where(j: BillPaymentJourney) -> tuple[str, ...]:
+    return (j.session.receipt or ReceiptDone(printed=False)).where(j.ctx)
 
 
 def _receipt_qr(j: BillPaymentJourney) -> str:

@@ -14,7 +14,7 @@ from kiosk.clock import Clock
 from kiosk.documents import DocContext
 from kiosk.i18n import Catalog
 from kiosk.journeys.bill_payment_states import MAX_ACCOUNT_DIGITS
-from kiosk.journeys.parts.base import PartContext
+from kiosk.journeys.parts.base import Cabinet, PartContext
 from kiosk.journeys.parts.keypad_entry import EntryKind, EntrySpec
 from kiosk.journeys.parts.tender_spec import TenderSpec, TenderState
 from kiosk.journeys.ports import BillLookup, CashPort, PrintPort, SyncPort
@@ -50,6 +50,7 @@ class JourneySetup:
     # False: the insert screen states up front that any excess becomes prepayment (no change
     # is given); True: each overpaying note is also held until the customer agrees.
     overpay_consent: bool = False
+    cabinet: Cabinet = field(default_factory=Cabinet)  # where the slots are, said on screen
 
     def doc_context(self, lang: str) -> DocContext:
         """What every document prints in its header: the kiosk's local time, to the second."""

@@ -21,7 +21,7 @@ from kiosk.clock import Clock
 from kiosk.events import Key, KeyPressed
 from kiosk.i18n import Catalog
 from kiosk.journeys.card_ports import AuthResult, CardCorePort, CardPort, PinPort
-from kiosk.journeys.parts.base import Outcome, PartContext
+from kiosk.journeys.parts.base import Cabinet, Outcome, PartContext
 from kiosk.journeys.parts.card_errors import ERROR_MESSAGES
 from kiosk.journeys.parts.card_session import CardSession, CardSessionEnded, CardState, CardTexts
 from kiosk.journeys.parts.card_session_screens import done_screen
@@ -100,13 +100,16 @@ class CardJourney:
         timezone: str = "Asia/Shanghai",
         accepts_swipe: bool = False,
         card_present: Callable[[], bool] = lambda: False,
+        cabinet: Cabinet | None = None,
     ) -> None:
         self.kiosk_id, self.lang, self.catalog, self.clock = kiosk_id, lang, catalog, clock
         self.timeouts, self.timezone, self.ledger = timeouts, timezone, ledger
         self.accepts_swipe = accepts_swipe  # a hybrid reader's stripe head is Online
         self.core, self.printer = core, printer
         self.session_id = str(uuid.uuid4())
-        self.ctx = PartContext(catalog, clock, timeouts, self._journal, lambda: self.lang)
+        self.ctx = PartContext(
+            catalog, clock, timeouts, self._journal, lambda: self.lang, cabinet=cabinet or Cabinet()
+        )
         self.card = CardSession(
             self.ctx,
             purpose=self.purpose.value,

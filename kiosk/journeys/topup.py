@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import Enum
 from zoneinfo import ZoneInfo
 
@@ -27,7 +27,7 @@ from kiosk.documents.receipts import TopUpData, top_up_receipt
 from kiosk.events import Key, KeyPressed
 from kiosk.i18n import Catalog
 from kiosk.journeys.cash_tally import CashTally
-from kiosk.journeys.parts.base import PartContext
+from kiosk.journeys.parts.base import Cabinet, PartContext
 from kiosk.journeys.parts.keypad_entry import Entered, EntryCancelled, KeypadEntry
 from kiosk.journeys.parts.receipt_step import ReceiptDone, ReceiptStep
 from kiosk.journeys.parts.steps import StepRunner
@@ -107,6 +107,7 @@ class TopupJourney:
         online: Callable[[], bool] | None = None,
         lang: str = "zh_CN",
         timezone: str = "Asia/Shanghai",
+        cabinet: Cabinet | None = None,
     ) -> None:
         self.kiosk_id, self.currency, self.catalog, self.clock = kiosk_id, currency, catalog, clock
         self.timeouts, self.products = timeouts, products[:6]
@@ -124,7 +125,13 @@ class TopupJourney:
             factor=lambda: self.timeout_factor,
         )
         self.ctx = PartContext(
-            catalog, clock, timeouts, self._journal, lambda: self.session.lang, self._factor
+            catalog,
+            clock,
+            timeouts,
+            self._journal,
+            lambda: self.session.lang,
+            self._factor,
+            cabinet or Cabinet(),
         )
 
     def _factor(self) -> float:
@@ -149,7 +156,9 @@ class TopupJourney:
 
     def handle(self, event: object) -> None:
         part = self.steps.part
-        if part is not None:
+        if isinstance(event, KeyPressed) and event.key is Key.LANGUAGE:
+            self.session.lang = "en" if self.session.lang == "zh_CN" else "zh_CN"
+        elif part is not None:
             part.handle(event)
         elif isinstance(event, KeyPressed):
             self.steps.rearm()
@@ -201,7 +210,7 @@ class TopupJourney:
             return
         assert s.product is not None
         s.number, s.txn_id = outcome.value, str(uuid.uuid4())
-        spec = tender_spec(s.product.biller, self._online, lambda: (s.number,))
+        spec = tender_spec(s.product.biller, self._online, lambda: (self._number_line(),))
         tender = Tender(
             self.ctx, spec, cash=self._cash, currency=self.currency, on_done=self._cash_done
         )
@@ -210,6 +219,9 @@ class TopupJourney:
         tender.start(
             journey="topup", biller=s.product.code, account=s.number, currency=self.currency
         )
+
+    def _number_line(self) -> str:
+        return f"{self.ctx.text('topup_number_label')}: {self.session.number}"
 
     def _cash_done(self, outcome: object) -> None:
         """Books the top-up for exactly what was stacked; nothing inserted: just close."""
@@ -265,6 +277,13 @@ class TopupJourney:
     # -- screens ---------------------------------------------------------------------------
 
     def screen(self) -> ScreenModel:
+        """The step's screen, with the language switch every customer screen offers."""
+        model = self._screen()
+        if model.busy:
+            return model
+        return replace(model, language_label=self.ctx.text("switch_language"))
+
+    def _screen(self) -> ScreenModel:
         part, lang = self.steps.part, self.session.lang
         if part is not None:
             return part.screen()

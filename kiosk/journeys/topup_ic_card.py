@@ -56,7 +56,8 @@ class IcCardRechargeJourney:
         factor, lang = (lambda: self.timeout_factor), (lambda: self.lang)
         self.steps = states.recharge_steps(self.clock, factor)
         journal = books.session_journal(self.setup, s)  # a part's entries stay this session's
-        self.ctx = PartContext(self.catalog, self.clock, self.setup.timeouts, journal, lang, factor)
+        timeouts, cabinet = self.setup.timeouts, self.setup.cabinet
+        self.ctx = PartContext(self.catalog, self.clock, timeouts, journal, lang, factor, cabinet)
 
     # -- where the customer is ---------------------------------------------------------------
 

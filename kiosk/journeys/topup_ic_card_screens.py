@@ -76,7 +76,7 @@ def build_screen(view: RechargeView) -> ScreenModel:
         )
     lines, qr = (t(BODY_IDS[st]),) if st in BODY_IDS else (), ""
     if st is S.DONE:
-        lines = (t("ic_done"),)
+        lines = (t("ic_done"), *(s.receipt.where(view.ctx) if s.receipt else ()))
         if s.receipt is not None and not s.receipt.printed:  # honest: no paper, the QR instead
             receipt_line = s.receipt.line(view.ctx, "ic_done", s.reference)
             lines, qr = (t("ic_done_card"), receipt_line), s.reference

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from drivers.card_reader.stored_value import CardState
 from kiosk.clock import Clock
 from kiosk.i18n import Catalog
-from kiosk.journeys.parts.base import PartContext
+from kiosk.journeys.parts.base import Cabinet, PartContext
 from kiosk.journeys.parts.tender_spec import TenderSpec
 from kiosk.journeys.ports import CashPort, PrintPort, SyncPort
 from kiosk.journeys.topup_ic_card_ports import StoredValuePort
@@ -36,6 +36,7 @@ class RechargeSetup:
     catalog: Catalog
     reader_id: str = "ic_card"
     timezone: str = "Asia/Shanghai"  # what the customer reads on the receipt
+    cabinet: Cabinet = field(default_factory=Cabinet)
     online: Callable[[], bool] = field(default=lambda: True)
     settle_only: bool = False
 

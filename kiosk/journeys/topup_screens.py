@@ -92,7 +92,11 @@ def done_screen(
         screen_id="topup_done",
         lang=ctx.lang(),
         title=t("topup_title"),
-        body=(outcome.line(ctx, "topup_done", reference), f"{t('reference')}: {reference}"),
+        body=(
+            outcome.line(ctx, "topup_done", reference),
+            *outcome.where(ctx),
+            f"{t('reference')}: {reference}",
+        ),
         amounts=(AmountLine(t("topup_amount"), total, emphasis=True),) if total else (),
         tone=Tone.SUCCESS,
         enter_label=t("back_to_start"),

@@ -21,6 +21,7 @@ from kiosk.journeys.bill_payment_scan import ScannerOffer
 from kiosk.journeys.card_payment_port import card_tender
 from kiosk.journeys.card_services_menu import CardServices, build_card_services, card_http
 from kiosk.journeys.kiosk_session import KioskSession, MenuEntry
+from kiosk.journeys.parts.base import Cabinet
 from kiosk.journeys.ports import CashPort
 from kiosk.journeys.reprint import ReprintJourney
 from kiosk.journeys.reprint_source import ReceiptLookup
@@ -162,10 +163,18 @@ def wire_card_services(
             "ledger": ledger,
             "printer": printer_port,
             "timezone": config.timezone,
+            "cabinet": cabinet(config),
         },
         publish=bus.publish,
         stripe=stripe_head(config.devices["card_reader"].options, bus.publish, clock),
     )
+
+
+def cabinet(config: KioskConfig) -> Cabinet:
+    """Where this cabinet's slots are (clock positions, [voice]): said on every screen that
+    asks for a card, notes or the receipt to be taken, and by voice mode's orientation."""
+    voice = config.voice
+    return Cabinet(voice.card_slot, voice.note_acceptor, voice.receipt_slot)
 
 
 def wire_bill_payment(
@@ -198,6 +207,7 @@ def wire_bill_payment(
         printer=links.printer_port,
         sync=SyncAdapter(links.sync),
         timezone=config.timezone,
+        cabinet=cabinet(config),
         **(card_tender(card) if card is not None else {}),
     )
 
@@ -228,6 +238,7 @@ def wire_topup(
             online=lambda: core_reachable(outbox),
             lang=lang,
             timezone=config.timezone,
+            cabinet=cabinet(config),
         ),
         # offline policy: top-up is not offered while the core is unreachable (told up front)
         available=lambda: (
@@ -296,6 +307,7 @@ def wire_ic_card(
             "sync": SyncAdapter(links.sync),
             "catalog": catalog,
             "timezone": config.timezone,
+            "cabinet": cabinet(config),
         },
         default_language=config.default_language,
     )

@@ -18,6 +18,9 @@ from kiosk.speech.numbers import money_words, spell_digits, zh_number
 
 _AMOUNT_RE = re.compile(r"(-?)(HK\$|\$|€|¥)([0-9][0-9,]*(?:\.[0-9]+)?)")
 _LONG_DIGITS_RE = re.compile(r"\d{5,}")
+_MASKED_CJK = re.compile(r"(?<=[\u3400-\u9fff])[*＊]+(?=[\u3400-\u9fff])")
+# a run of Chinese (with the masks and marks inside a masked name such as 张*明)
+_CJK_RUN = re.compile(r"([\u3400-\u9fff][\u3400-\u9fff*＊·・\s]*[\u3400-\u9fff]|[\u3400-\u9fff])")
 _DATE_RE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
 _EN_MONTHS = [
     "January",
@@ -56,6 +59,8 @@ def speakable(text: str, lang: str, currency_hint: str = "CNY") -> str:
             return match.group(0)
         return money_words(money, lang)
 
+    if lang == "zh_CN":  # a masked name (张*明) is read as a listener would: 张某明
+        text = _MASKED_CJK.sub(lambda m: "某" * len(m.group(0)), text)
     text = _AMOUNT_RE.sub(amount, text)
     text = _DATE_RE.sub(lambda m: _date_words(m, lang), text)
     return _LONG_DIGITS_RE.sub(lambda m: spell_digits(m.group(0), lang), text)
@@ -79,8 +84,20 @@ def screen_script(model: ScreenModel, catalog: Catalog, currency: str = "CNY") -
     def line(text: str, says: str | None = None) -> Utterance:
         return Utterance(text, speakable(says if says is not None else text, lang, currency), lang)
 
-    script = [line(model.title)]
-    script += [line(text) for text in model.body]
+    def lines(text: str) -> list[Utterance]:
+        """A Chinese name or address on an English screen is said by the Mandarin voice."""
+        if lang == "zh_CN" or not _CJK_RUN.search(text):
+            return [line(text)]
+        parts = [p for p in _CJK_RUN.split(text) if p.strip()]
+        out = []
+        for n, part in enumerate(parts):
+            part_lang = "zh_CN" if _CJK_RUN.fullmatch(part) else lang
+            out.append(Utterance(text if n == 0 else "", speakable(part, part_lang), part_lang))
+        return out
+
+    script = [*lines(model.title)]
+    for text in model.body:
+        script += lines(text)
     script += [line(f"{a.label} {a.amount}") for a in model.amounts]
     if model.input is not None:
         field = model.input

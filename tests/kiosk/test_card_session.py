@@ -27,7 +27,7 @@ from kiosk.journeys.card_ports import (
     CardReadFailed,
     CoreRequestFailed,
 )
-from kiosk.journeys.parts.base import PartContext
+from kiosk.journeys.parts.base import Cabinet, PartContext
 from kiosk.journeys.parts.card_session import CardSession, CardSessionEnded, CardState, CardTexts
 from kiosk.journeys.screen_model import Tone
 from kiosk.money.amount import Money
@@ -73,6 +73,7 @@ class Rig:
             TimeoutConfig(),
             lambda kind, **data: self.ledger.record("s-1", kind, data),
             lambda: "en",
+            cabinet=options.pop("cabinet", Cabinet()),  # type: ignore[arg-type]
         )
         self.part = CardSession(
             ctx,
@@ -383,16 +384,16 @@ def test_no_reader_ends_at_once_and_another_readers_card_is_not_ours(tmp_path: P
     assert other.part.state is S.INSERT_CARD and other.reader.reads == []
 
 
-def test_a_location_cue_is_said_on_insert_and_take_screens_when_the_texts_name_one(
+def test_the_insert_and_take_screens_say_where_the_card_slot_is_on_this_cabinet(
     tmp_path: Path,
 ) -> None:
-    texts = dataclasses.replace(TEXTS, location="card_insert_body")
-    rig = Rig(tmp_path, texts=texts)
+    rig = Rig(tmp_path, cabinet=Cabinet(card_slot=3))
     rig.part.start()
-    cue = load_catalog().text("en", "card_insert_body")
+    cue = "The card slot is at 3 o'clock from the keypad"
     assert rig.part.screen().body[-1] == cue
     rig.send(KeyPressed(Key.CANCEL))
     assert rig.ended[0].reason == "cancelled"
-    plain = Rig(tmp_path / "plain")
-    plain.part.start()
-    assert plain.part.screen().body == (cue,)  # no cue: just what to do
+    default = Rig(tmp_path / "default")
+    default.part.start()
+    body = default.part.screen().body
+    assert body == (load_catalog().text("en", "card_insert_body"), cue.replace("3", "2"))

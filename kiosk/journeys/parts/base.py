@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from kiosk.clock import Clock
@@ -27,6 +27,19 @@ from kiosk.runtime.config import TimeoutConfig
 
 Journal = Callable[..., None]  # journal(kind, **data): the parent's journal, its ids attached
 Outcome = object
+
+
+@dataclass(frozen=True)
+class Cabinet:
+    """Where the customer's devices are, by clock position from the keypad (set per cabinet,
+    [voice] in the config): every screen that asks the customer to use one says where it is."""
+
+    card_slot: int = 2
+    note_acceptor: int = 4
+    receipt_slot: int = 10
+
+    def position(self, device: str) -> int:
+        return {"card": self.card_slot, "cash": self.note_acceptor}.get(device, self.receipt_slot)
 
 
 @dataclass
@@ -43,9 +56,14 @@ class PartContext:
     journal: Journal
     lang: Callable[[], str]
     timeout_factor: Callable[[], float] = lambda: 1.0
+    cabinet: Cabinet = field(default_factory=Cabinet)
 
     def text(self, message_id: str, **values: Any) -> str:
         return self.catalog.text(self.lang(), message_id, **values)
+
+    def where(self, device: str) -> str:
+        """ "The note slot is at 4 o'clock from the keypad": `device` is card, cash or receipt."""
+        return self.text(f"where_{device}", position=self.cabinet.position(device))
 
 
 class Part:

@@ -72,7 +72,7 @@ def done_screen(ctx: PartContext, message_id: str) -> ScreenModel:
 
 
 def _where(s: CardView) -> tuple[str, ...]:
-    return (s.ctx.text(s.texts.location),) if s.texts.location else ()
+    return (s.ctx.where("card"),)
 
 
 def _approved(s: CardView) -> tuple[str, ...]:

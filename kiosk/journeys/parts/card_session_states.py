@@ -54,7 +54,6 @@ class CardTexts:
     retain_swiped: str  # issuer retain order on a swiped card (it cannot be captured)
     approved_note: str = ""  # said on the take-card and retained screens after an approval
     authorizing_body: str = ""  # a line under "authorizing" (what is being approved)
-    location: str = ""  # where the card slot is, on insert and take screens (if the cabinet says)
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,10 @@ class ReceiptDone:
             return ctx.text("receipt_incomplete", reference=reference)
         return ctx.text("thanks_no_receipt", reference=reference)
 
+    def where(self, ctx: PartContext) -> tuple[str, ...]:
+        """Where to take the printed receipt from (nothing to say when none was printed)."""
+        return (ctx.where("receipt"),) if self.printed else ()
+
     def qr(self, reference: str) -> str:
         """No confirmed paper receipt: the reference as a QR code is the customer's receipt."""
         return "" if self.printed else reference

@@ -46,7 +46,7 @@ def insert_screen(view: TenderView) -> ScreenModel:
             screen_id=view.screen_id,
             lang=view.ctx.lang(),
             title=t(spec.title_id),
-            body=(*(t(i) for i in spec.intro_ids), *spec.lines()),
+            body=(*(t(i) for i in spec.intro_ids), view.ctx.where("cash"), *spec.lines()),
             amounts=(AmountLine(t(spec.total_label_id), total.display(), emphasis=True),),
             enter_label=t(spec.enter_id) if not total.is_zero() else "",
             cancel_label=t("cancel"),
@@ -54,7 +54,7 @@ def insert_screen(view: TenderView) -> ScreenModel:
         )
     remaining = max(due - total, Money.zero(due.currency))
     notes = "/".join(f"{v.amount.normalize():f}" for v in view.notes)
-    body = [t("insert_body", notes=notes), t("cash_overpay_notice")]
+    body = [t("insert_body", notes=notes), view.ctx.where("cash"), t("cash_overpay_notice")]
     if not total.is_zero():
         body.append(t("insert_cancel_with_cash"))
     if view.offer is not None and view.offer[1] is not None:

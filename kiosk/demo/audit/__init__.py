@@ -1,0 +1,1 @@
+"""The screen audit: every journey walked, every screen checked as seen, heard and touched."""
