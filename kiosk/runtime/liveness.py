@@ -16,6 +16,7 @@ All time comes from the injected clock's monotonic seconds, so tests drive it wi
 
 from __future__ import annotations
 
+import fnmatch
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -88,17 +89,18 @@ class LivenessRegistry:
         with self._lock:
             self._threads[thread.name] = thread
 
-    def watch_threads(self, threads: Iterable[threading.Thread], *, skip: Iterable[str]) -> None:
-        """Watches long-lived threads (not daemons, not the caller, not named in `skip`) —
-        called once the devices are open, so every device I/O loop running then is watched."""
-        names = set(skip)
+    def watch_threads(self, threads: Iterable[threading.Thread], *, only: Iterable[str]) -> None:
+        """Watches the running threads whose names match one of the `only` patterns (fnmatch) —
+        called once the devices are open, so every device I/O loop running then is watched.
+        Named patterns, not every thread: a short-lived helper (a reader's wake-up thread, a
+        library's pool) that ends on purpose must not read as a dead device loop."""
+        patterns = list(only)
         current = threading.current_thread()
         for thread in threads:
-            if thread is current or thread.daemon or not thread.is_alive():
+            if thread is current or not thread.is_alive() or thread.name in self._beats:
                 continue
-            if thread.name in names or thread.name in self._beats:
-                continue
-            self.watch_thread(thread)
+            if any(fnmatch.fnmatchcase(thread.name, p) for p in patterns):
+                self.watch_thread(thread)
 
     def forget(self, name: str) -> None:
         with self._lock:

@@ -30,6 +30,20 @@ log = logging.getLogger(__name__)
 
 UI_MAX_SILENCE_S = 20.0  # the window pumps every 50 ms; 20 s without a pump is a hung UI
 WORKER_MAX_BUSY_S = 120.0  # longer than any print job or core look-up with its retries
+# The long-lived I/O loops the drivers and services run (their thread names): each must stay
+# alive for the watchdog to be fed. Helpers that end on purpose ("card_reader-wake") are not here.
+DEVICE_THREADS = (
+    "essp-*",
+    "cctalk-*",
+    "stripe-*",
+    "scanner-*",
+    "xfs4iot *",
+    "*-io",
+    "*-jack",
+    "outbox-sync",
+    "speech",
+    "daily-reconciliation",
+)
 
 
 @dataclass
@@ -86,7 +100,7 @@ def run_service(
         parts.notifier.status("starting: recovery, devices, sync")
         runtime.start()
         try:
-            parts.liveness.watch_threads(threading.enumerate(), skip=())
+            parts.liveness.watch_threads(threading.enumerate(), only=DEVICE_THREADS)
             log.info("watchdog watches %s", ", ".join(parts.liveness.names))
             controller = _supervised(runtime.controller, parts, ui, "in service")
             controller.on_stop = lambda: _stop(parts, runtime)

@@ -148,8 +148,15 @@ def test_a_device_thread_that_ended_stops_the_pings(sink: NotifySink) -> None:
     stop = threading.Event()
     device_loop = threading.Thread(target=stop.wait, name="cash-essp-test")
     device_loop.start()
-    liveness.watch_threads([device_loop, threading.current_thread()], skip=())
-    assert liveness.names == ["cash-essp-test", "ui"]
+    helper_stop = threading.Event()
+    helper = threading.Thread(target=helper_stop.wait, name="card_reader-wake")
+    helper.start()
+    liveness.watch_threads(
+        [device_loop, helper, threading.current_thread()], only=("cash-essp-*", "*-io")
+    )
+    assert liveness.names == ["cash-essp-test", "ui"]  # a helper that ends on purpose: not
+    helper_stop.set()
+    helper.join()
     controller.pump()
     assert "WATCHDOG=1" in sink.messages()
     stop.set()
