@@ -70,7 +70,11 @@ def _label(text: str, name: str = "", role: str = "", wrap: bool = True) -> QLab
 
 
 def _set_text(widget: QLabel | QAbstractButton, text: str) -> None:
-    if widget.text() != text:
+    if widget.text() == text:
+        return
+    if not text and isinstance(widget, QLabel):
+        widget.clear()  # setText("") keeps a size hint from the old text: 1 px taller than new
+    else:
         widget.setText(text)
 
 
@@ -80,7 +84,10 @@ def _set_name(widget: QWidget, name: str) -> None:
 
 
 def _set_shown(widget: QWidget, shown: bool) -> None:
-    widget.setVisible(shown)  # Qt returns at once when it is already so (explicitly)
+    """Shown or hidden explicitly (a fresh child is neither until its parent shows)."""
+    explicit = widget.testAttribute(Qt.WidgetAttribute.WA_WState_ExplicitShowHide)
+    if not explicit or widget.isHidden() == shown:
+        widget.setVisible(shown)
 
 
 def _repolish(*widgets: QWidget) -> None:
@@ -154,12 +161,19 @@ class Page(QWidget):
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setWidget(content)
+        self._scroll = scroll
         col.addWidget(scroll, 1)
         col.addWidget(self._bottom_bar(m))
         self.apply(m)
         self._built = True
 
     # ---- in place -------------------------------------------------------------------------
+
+    def rewind(self) -> None:
+        """Back to the top, as a fresh page would be (200 % text can scroll)."""
+        bar = self._scroll.verticalScrollBar()
+        if bar.value() != bar.minimum():
+            bar.setValue(bar.minimum())
 
     def apply(self, m: ScreenModel) -> None:
         """Show `m` (of this page's shape), touching only the widgets whose content changed."""

@@ -7,12 +7,15 @@ Buttons never take keyboard focus, so physical keys always reach the window's ke
 A model of the same screen (same id and structure, see screens/screen_page.py) updates the
 current page in place: a digit typed changes one label, not the whole window. Another screen
 builds a new page; the old one is deleted with deleteLater (the window's event loop frees it;
-without one, the headless renderer calls `flush_deleted`).
+without one, the headless renderer calls `flush_deleted`). With `keep_pages` (the window) the
+last pages are kept hidden instead and shown again, updated, when their screen comes back:
+styled, laid out and with their paint caches warm.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
 
 from PySide6.QtCore import QCoreApplication, QEvent, Qt
 from PySide6.QtGui import QFont, QFontMetricsF, QMouseEvent
@@ -43,7 +46,7 @@ def flush_deleted() -> None:
 class ScreenView(QWidget):
     """Renders a ScreenModel and turns touches into Key presses via `on_key`."""
 
-    def __init__(self, on_key: Callable[[Key], None], theme: Theme) -> None:
+    def __init__(self, on_key: Callable[[Key], None], theme: Theme, *, keep_pages: int = 0) -> None:
         super().__init__()
         self._on_key = on_key
         self._theme = theme
@@ -57,6 +60,8 @@ class ScreenView(QWidget):
         self._layout = QVBoxLayout(self)
         self._layout.setContentsMargins(0, 0, 0, 0)
         self._page: Page | None = None
+        self._keep = keep_pages
+        self._kept: OrderedDict[Hashable, Page] = OrderedDict()  # hidden, oldest first
         self._tap_key: Key | None = None
         self.rebuilds = 0  # pages built (a new screen); in-place updates do not count
         self._input_font = QFont(list(theme.font_families))
@@ -84,19 +89,36 @@ class ScreenView(QWidget):
         """Show `model`: in place when it is the current screen's shape, else on a new page."""
         self._tap_key = Key(model.tap_key) if model.tap_key else None
         beside = model.input is not None and self._keypad_fits_beside(model.input.value)
-        page = self._page
-        if page is not None and page.shape == page_shape(model, beside):
+        page, shape = self._page, page_shape(model, beside)
+        if page is not None and page.shape == shape:
             page.apply(model)
             settle_layouts()
             return
+        kept = self._kept.pop(shape, None)
         if page is not None:
             page.hide()
-            page.setParent(None)  # gone from findChildren at once, not after deleteLater
-            page.deleteLater()
+            self._put_away(page)
+        if kept is not None:  # its screen again: the same widgets, updated once shown
+            self._page = kept
+            kept.show()  # nothing is painted before the layouts are settled below
+            kept.rewind()
+            kept.apply(model)
+            settle_layouts()
+            return
         self._page = Page(model, self._theme, self._on_key, beside)
         self.rebuilds += 1
         self._layout.addWidget(self._page)
         self._page.show()  # a child added to a visible parent is otherwise shown only later
+
+    def _put_away(self, page: Page) -> None:
+        """Keep `page` hidden for its screen's return, or delete it (the oldest beyond keep)."""
+        if self._keep > 0:
+            self._kept[page.shape] = page
+            if len(self._kept) <= self._keep:
+                return
+            _, page = self._kept.popitem(last=False)
+        page.setParent(None)  # gone from findChildren at once, not after deleteLater
+        page.deleteLater()
 
     def _keypad_fits_beside(self, value: str) -> bool:
         sample = value or "0" * 10

@@ -10,8 +10,9 @@ A controller without `set_waker` is polled every PUMP_INTERVAL_MS, as before.
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 
-from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QMetaObject, QObject, Qt, QTimer, Slot
 from PySide6.QtGui import QCloseEvent, QKeyEvent
 from PySide6.QtWidgets import QMainWindow, QStackedWidget, QWidget
 
@@ -23,16 +24,27 @@ from screens.theme import Theme, large_text
 
 PUMP_INTERVAL_MS = 50  # polling, for a controller that cannot wake the window
 TICK_INTERVAL_MS = 250  # with a waker: timeouts and countdowns only (4 looks per second)
+KEEP_PAGES = 32  # screens kept built (hidden) for their return; the demo session has ~20
 
 
 class PumpWaker(QObject):
-    """`wake()` may be called from any thread; `woken` is delivered queued on the GUI thread."""
+    """`wake()` may be called from any thread; `pump` then runs queued on the GUI thread.
 
-    woken = Signal()
+    QMetaObject.invokeMethod, not a Signal: with PySide6 6.12 on Python 3.11 every
+    `Signal.emit()` from Python drops a reference to True (docs/benchmarks.md), so a waker that
+    emits would bring the interpreter down after about a thousand events."""
+
+    def __init__(self, parent: QObject, pump: Callable[[], None]) -> None:
+        super().__init__(parent)
+        self._pump = pump
 
     def wake(self) -> None:
         with contextlib.suppress(RuntimeError):  # the window is gone, a device still publishes
-            self.woken.emit()
+            QMetaObject.invokeMethod(self, "woken", Qt.ConnectionType.QueuedConnection)
+
+    @Slot()
+    def woken(self) -> None:
+        self._pump()
 
 
 class KioskWindow(QMainWindow):
@@ -53,7 +65,7 @@ class KioskWindow(QMainWindow):
         self.setWindowTitle("Kiosk")
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self._stack = QStackedWidget()
-        self.view = ScreenView(self._press, theme)
+        self.view = ScreenView(self._press, theme, keep_pages=KEEP_PAGES)
         # Privacy: while a voice customer uses headphones nothing is shown; keys still work.
         self.blank = QWidget()
         self.blank.setObjectName("privacyBlank")
@@ -63,8 +75,7 @@ class KioskWindow(QMainWindow):
         self.setCentralWidget(self._stack)
         self.resize(*size)
         self.view.show_screen(controller.current_screen())
-        self.waker = PumpWaker(self)
-        self.waker.woken.connect(self._pump, Qt.ConnectionType.QueuedConnection)
+        self.waker = PumpWaker(self, self._pump)
         self._set_waker = getattr(controller, "set_waker", None)
         if self._set_waker is not None:
             self._set_waker(self.waker.wake)
@@ -97,7 +108,7 @@ class KioskWindow(QMainWindow):
 
     def _replace_view(self, theme: Theme) -> None:
         old = self.view
-        self.view = ScreenView(self._press, theme)
+        self.view = ScreenView(self._press, theme, keep_pages=KEEP_PAGES)
         self._stack.insertWidget(0, self.view)
         self._stack.removeWidget(old)
         old.deleteLater()

@@ -64,6 +64,7 @@ SEQUENCES: list[list[ScreenModel]] = [
         ),
         typed("1234567890"),
         typed("123456789", enter_label=""),
+        typed(""),  # back to empty: as tall as a field that never had a digit
     ],
     [
         CASH,
@@ -123,7 +124,7 @@ def test_typing_keeps_the_same_widgets_and_shows_the_model(qtbot, qapp) -> None:
         assert value.text() == model.input.value
         texts = shown_texts(view)
         assert all(text in texts for text in model.visible_texts()), model
-    assert not enter.isVisibleTo(view)  # the last model has no Enter
+    assert enter.isVisibleTo(view)
 
 
 def test_countdown_and_message_come_and_go_in_place(qtbot) -> None:
@@ -200,3 +201,40 @@ def test_a_view_without_an_event_loop_frees_its_old_pages(qtbot) -> None:
             view.show_screen(model)
             flush_deleted()
     assert len(QApplication.allWidgets()) == before
+
+
+def test_a_kept_page_comes_back_updated_and_drawn_as_a_fresh_one(qtbot, qapp) -> None:
+    view = ScreenView(lambda _key: None, standard(), keep_pages=2)
+    qtbot.addWidget(view)
+    view.resize(1280, 1024)
+    view.show()
+    view.show_screen(typed("12", message="Too short", tone=Tone.ERROR))
+    account = view.page
+    view.show_screen(MENU)
+    assert not account.isVisible() and view.page is not account
+    back = typed("98765", countdown=7, countdown_text="7 seconds left")
+    view.show_screen(back)
+    assert view.page is account and view.rebuilds == 2  # no third page built
+    assert account.findChild(QLabel, "inputValue").text() == "98765"
+    assert not account.findChild(QWidget, "message").isVisibleTo(view)  # nothing stale shown
+    texts = shown_texts(view)
+    assert all(text in texts for text in back.visible_texts())
+    fresh = new_view(qtbot, standard())
+    fresh.show_screen(back)
+    assert image(view, qapp) == image(fresh, qapp)
+
+
+def test_kept_pages_are_bounded(qtbot) -> None:
+    view = ScreenView(lambda _key: None, standard(), keep_pages=2)
+    qtbot.addWidget(view)
+    view.resize(1280, 1024)
+    view.show()
+    screens = [replace(CASH, screen_id=f"screen_{n}") for n in range(6)]
+    for model in screens * 3:
+        view.show_screen(model)
+        flush_deleted()
+    pages = [child for child in view.children() if child.objectName() == "page"]
+    assert len(pages) == 3  # the one shown and two kept
+    assert view.rebuilds == 18  # six screens round robin through two kept: always evicted
+    view.show_screen(screens[4])  # kept: shown again without a rebuild
+    assert view.rebuilds == 18

@@ -55,7 +55,8 @@ def setup(qtbot) -> tuple[KioskWindow, FakeController]:
 
 
 def title(window: KioskWindow) -> str:
-    return window.view.findChild(QLabel, "title").text()
+    """The title on the page shown (the window keeps earlier pages hidden for their return)."""
+    return window.view.page.findChild(QLabel, "title").text()
 
 
 def test_shows_the_current_screen_first(setup) -> None:
@@ -140,5 +141,5 @@ def test_the_theme_key_switches_to_large_high_contrast_text(setup, qtbot) -> Non
     controller.large_text = True
     qtbot.waitUntil(lambda: window.view.theme is not normal, timeout=2000)
     assert window.view.theme.body_px > normal.body_px
-    title = window.view.findChild(QLabel, "title")
+    title = window.view.page.findChild(QLabel, "title")
     assert title is not None and title.text() == WELCOME.title
