@@ -6,7 +6,9 @@ attract screen between restarts all day, and a customer could start a journey th
 them. So every start is counted in the data dir; when more than `limit` starts fall within
 `window_s` seconds, the kiosk starts in out-of-service mode instead: no device is opened, the
 attract screen says out of service, a technician alert is logged, and systemd is told READY and
-fed the watchdog so it stops restarting. A technician clears it with `kiosk run --reset-crash-loop`
+fed the watchdog so it stops restarting. A run that ends cleanly (SIGTERM from `systemctl stop`
+or `restart`, the window closed) takes its start back: only crashes and watchdog kills count.
+A technician clears it with `kiosk run --reset-crash-loop`
 (or by removing the file) once the cause is fixed; starts older than the window age out by
 themselves.
 
@@ -40,6 +42,7 @@ class StartCount:
     recent: int  # starts within the window, this one included
     limit: int
     window_s: float
+    at: float = 0.0  # this start (wall-clock seconds), for `forget`
 
     @property
     def tripped(self) -> bool:
@@ -70,7 +73,15 @@ class CrashLoopGuard:
         now = self._clock.now().timestamp()
         starts = [t for t in self._read() if now - self.window_s < t <= now] + [now]
         self._write(starts[-(self.limit + 1) :])  # more than limit+1 changes nothing
-        return StartCount(recent=len(starts), limit=self.limit, window_s=self.window_s)
+        return StartCount(recent=len(starts), limit=self.limit, window_s=self.window_s, at=now)
+
+    def forget(self, start: StartCount) -> None:
+        """A run that ended cleanly (`systemctl stop`/`restart`, the window closed) was no
+        crash: its start no longer counts, so a technician's restarts never trip the guard."""
+        starts = self._read()
+        if start.at in starts:
+            starts.remove(start.at)
+            self._write(starts)
 
     def reset(self) -> None:
         self.path.unlink(missing_ok=True)

@@ -103,11 +103,18 @@ def run_service(
             parts.liveness.watch_threads(threading.enumerate(), only=DEVICE_THREADS)
             log.info("watchdog watches %s", ", ".join(parts.liveness.names))
             controller = _supervised(runtime.controller, parts, ui, "in service")
-            controller.on_stop = lambda: _stop(parts, runtime)
+
+            def stop_cleanly() -> None:
+                _stop(parts, runtime)
+                guard.forget(starts)  # no crash: this start does not count towards a loop
+
+            controller.on_stop = stop_cleanly
             with _stop_on_sigterm(controller):
-                return show(controller)
+                code = show(controller)
+            stop_cleanly()
+            return code
         finally:
-            _stop(parts, runtime)
+            _stop(parts, runtime)  # after a crash of the window too: devices closed, start kept
     finally:
         parts.notifier.close()
 

@@ -45,3 +45,16 @@ def test_reset_forgets_every_start_and_the_file_stays_small(tmp_path: Path) -> N
     assert (tmp_path / STARTS_FILE).read_text("utf-8").count(",") == 2  # limit + 1 kept
     guard.reset()
     assert guard.record_start().recent == 1
+
+
+def test_a_clean_stop_takes_its_start_back(tmp_path: Path) -> None:
+    clock = FakeClock()
+    guard = CrashLoopGuard(tmp_path, clock, limit=2, window_s=600)
+    crashed = guard.record_start()
+    clock.advance(5)
+    clean = guard.record_start()
+    guard.forget(clean)
+    guard.forget(clean)  # twice: nothing more goes
+    clock.advance(5)
+    assert guard.record_start().recent == 2  # the crash and this start
+    assert crashed.at != clean.at

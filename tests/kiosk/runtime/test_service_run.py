@@ -227,3 +227,25 @@ def test_sigterm_stops_at_the_next_pump_and_closes_the_devices(
     assert stopped.value.code == 0 and not built[0].started
     assert sink.messages()[-1] == "STOPPING=1\nSTATUS=stopping: closing devices"
     assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL  # the handler was put back
+
+
+def test_only_a_run_that_did_not_end_cleanly_counts_towards_a_crash_loop(
+    tmp_path: Path, env: dict[str, str]
+) -> None:
+    config = config_for(tmp_path, env)
+    clock = FakeClock()
+    build = build_for(config, tmp_path)
+
+    def crash(controller: PumpedController) -> int:
+        pump_until(controller, "attract")
+        raise RuntimeError("the window died")
+
+    for _ in range(3):  # technicians restarting it: clean stops
+        run_service(config, clock=clock, catalog=CATALOG, build=build, show=_ok, env=env)
+    with pytest.raises(RuntimeError):
+        run_service(config, clock=clock, catalog=CATALOG, build=build, show=crash, env=env)
+    assert CrashLoopGuard(config.data_dir, clock).record_start().recent == 2  # the crash + now
+
+
+def _ok(controller: PumpedController) -> int:
+    return _attract(controller, [])
