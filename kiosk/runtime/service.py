@@ -103,6 +103,7 @@ def run_service(
             parts.liveness.watch_threads(threading.enumerate(), only=DEVICE_THREADS)
             log.info("watchdog watches %s", ", ".join(parts.liveness.names))
             controller = _supervised(runtime.controller, parts, ui, "in service")
+            parts.pinger.status_source = lambda: _service_status(runtime)
 
             def stop_cleanly() -> None:
                 _stop(parts, runtime)
@@ -146,3 +147,15 @@ def _stop_on_sigterm(controller: SupervisedController) -> Iterator[None]:
         yield
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+def _service_status(runtime: KioskRuntime) -> str:
+    """The attract screen's service state for `systemctl status`: "in service", "degraded:
+    printer_paper_out, core_unreachable", "out of service: ..." (ids as in the technician's
+    dashboard)."""
+    snapshot = runtime.board.latest if runtime.board is not None else None
+    if snapshot is None:
+        return "in service"
+    state = snapshot.service_state.value.replace("_", " ")
+    reasons = ", ".join(snapshot.degraded_reasons)
+    return f"{state}: {reasons}" if reasons else state

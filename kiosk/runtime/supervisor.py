@@ -21,6 +21,8 @@ from kiosk.runtime.systemd_notify import SystemdNotifier
 
 log = logging.getLogger(__name__)
 
+STATUS_INTERVAL_S = 5.0  # how often STATUS= is refreshed when systemd set no watchdog
+
 
 class PumpedController(Protocol):
     """What the window drives (screens/controller.py KioskController) plus `voice`."""
@@ -54,13 +56,16 @@ class WatchdogPinger:
         self._last: float | None = None
         self.stalled: list[Stall] = []
         self.in_service_status = "in service"
+        # What STATUS= says while every thread is fresh (the service board's state, wired by
+        # kiosk/runtime/service.py); sent again only when it changes.
+        self.status_source: Callable[[], str] | None = None
+        self.status_sent = ""
 
     def tick(self) -> bool:
         """Called on every pump; True when a WATCHDOG=1 was sent this time."""
-        if self.interval_s is None:
-            return False
         now = self._clock.monotonic()
-        if self._last is not None and now - self._last < self.interval_s:
+        interval = self.interval_s or STATUS_INTERVAL_S
+        if self._last is not None and now - self._last < interval:
             return False
         self._last = now
         stalls = self._liveness.stalls()
@@ -73,8 +78,13 @@ class WatchdogPinger:
             return False
         if self.stalled:
             log.warning("watchdog: every thread fresh again, pings resumed")
-            self._notifier.status(self.in_service_status)
-            self.stalled = []
+        status = self.status_source() if self.status_source else self.in_service_status
+        if self.stalled or status != self.status_sent:
+            self._notifier.status(status)
+            self.status_sent = status
+        self.stalled = []
+        if self.interval_s is None:
+            return False
         self._notifier.watchdog()
         return True
 
@@ -96,7 +106,7 @@ class SupervisedController:
         self._pinger = pinger
         self._ui = ui
         self._ready_status = ready_status
-        pinger.in_service_status = ready_status
+        pinger.in_service_status = pinger.status_sent = ready_status  # READY=1 says it
         self.ready = False
         self._stop_requested = False
         self.on_stop: Callable[[], None] = lambda: None

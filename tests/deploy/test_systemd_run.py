@@ -125,7 +125,8 @@ def test_kiosk_run_as_a_transient_notify_unit_is_restarted_when_killed_or_hung(
         started = subprocess.run(start, capture_output=True, text=True, timeout=300, check=False)
         assert started.returncode == 0, started.stderr  # returns once READY=1 arrived
         props = show(scope, unit)
-        assert props["ActiveState"] == "active" and props["StatusText"] == "in service"
+        assert props["ActiveState"] == "active"
+        assert props["StatusText"] in ("in service", "degraded: core_unreachable")  # no core
 
         os.kill(int(props["MainPID"]), signal.SIGKILL)  # a crashed kiosk
         props = wait_until(

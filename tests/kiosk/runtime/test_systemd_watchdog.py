@@ -223,3 +223,32 @@ def test_newlines_in_a_status_cannot_forge_a_ready(sink: NotifySink) -> None:
     notifier = SystemdNotifier.from_environment({"NOTIFY_SOCKET": sink.address})
     notifier.status("printer: paper out\nREADY=1")
     assert sink.messages() == ["STATUS=printer: paper out READY=1"]
+
+
+def test_status_follows_the_service_state_and_is_sent_once_per_change(sink: NotifySink) -> None:
+    clock = FakeClock()
+    notifier = SystemdNotifier.from_environment(env_for(sink))
+    liveness = LivenessRegistry(clock)
+    pinger = WatchdogPinger(notifier, liveness, clock, notifier.watchdog_interval_s)
+    controller = SupervisedController(
+        FakeJourney(), notifier=notifier, pinger=pinger, ui=liveness.heartbeat("ui", 20.0)
+    )
+    state = ["in service"]
+    pinger.status_source = lambda: state[0]
+    controller.pump()
+    assert sink.messages() == ["READY=1\nSTATUS=in service", "WATCHDOG=1"]
+    state[0] = "degraded: printer_paper_out"
+    for _ in range(2):
+        clock.advance(5)
+        controller.pump()
+    assert sink.messages() == ["STATUS=degraded: printer_paper_out", "WATCHDOG=1", "WATCHDOG=1"]
+
+
+def test_without_a_watchdog_status_is_still_kept_current(sink: NotifySink) -> None:
+    clock = FakeClock()
+    notifier = SystemdNotifier.from_environment({"NOTIFY_SOCKET": sink.address})
+    liveness = LivenessRegistry(clock)
+    pinger = WatchdogPinger(notifier, liveness, clock, notifier.watchdog_interval_s)
+    pinger.status_source = lambda: "degraded: core_unreachable"
+    assert pinger.tick() is False
+    assert sink.messages() == ["STATUS=degraded: core_unreachable"]  # and never a WATCHDOG=1
