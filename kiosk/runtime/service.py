@@ -85,7 +85,10 @@ def run_service(
         if starts.tripped:
             status = f"out of service: crash loop, {starts.describe()}"
             log.error(
-                "technician alert: %s; no device opened (fix, then --reset-crash-loop)", status
+                "technician alert: %s; no device opened. Fix the cause, then remove %s and "
+                "restart (or run once with --reset-crash-loop)",
+                status,
+                guard.path,
             )
             parts.notifier.status(status)
             quiet = OutOfServiceController(catalog, config.default_language)
