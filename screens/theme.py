@@ -199,6 +199,7 @@ QLabel {{ background: transparent; font-size: {t.body_px}px; }}
 #title {{ color: {t.header_text}; font-size: {t.title_px}px; font-weight: 700; }}
 #countdown {{ color: {t.header_bg}; background: {t.header_text}; border-radius: 12px;
   font-size: {t.small_px}px; font-weight: 700; padding: 6px 18px; }}
+#countdownIcon {{ color: {t.header_text}; font-size: {t.title_px}px; }}
 QLabel[role="body"] {{ font-size: {t.body_px}px; }}
 #amounts {{ background: {t.panel_bg}; border: {b}px solid {t.border}; border-radius: 14px; }}
 QLabel[role="amountLabel"], QLabel[role="amountValue"] {{ font-size: {t.amount_px}px; }}

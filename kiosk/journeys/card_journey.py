@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import Enum
 from typing import Any
 
@@ -144,6 +144,9 @@ class CardJourney:
         self.card.start()
 
     def handle(self, event: object) -> None:
+        if isinstance(event, KeyPressed) and event.key is Key.LANGUAGE and not self.done:
+            self.lang = "en" if self.lang == "zh_CN" else "zh_CN"  # every screen, PIN too
+            return
         if self.done or self.card.handle(event):
             return  # late answers for a finished session change nothing
         self.on_event(event)
@@ -156,11 +159,16 @@ class CardJourney:
             self.on_timeout()
 
     def screen(self) -> ScreenModel:
+        """The step's screen, with the language switch on every screen that asks something."""
         if self.state is State.CARD:
-            return self.card.screen()
-        if self.state is State.DONE:
-            return done_screen(self.ctx, self.said.message_id)
-        return self.own_screen()
+            model = self.card.screen()
+        elif self.state is State.DONE:
+            model = done_screen(self.ctx, self.said.message_id)
+        else:
+            model = self.own_screen()
+        if model.busy or not (model.choices or model.input or model.enter_label):
+            return model
+        return replace(model, language_label=self.ctx.text("switch_language"))
 
     def seconds_left(self) -> float | None:
         if self.state is State.CARD:

@@ -19,6 +19,8 @@ from kiosk.speech.numbers import money_words, spell_digits, zh_number
 _AMOUNT_RE = re.compile(r"(-?)(HK\$|\$|€|¥)([0-9][0-9,]*(?:\.[0-9]+)?)")
 _LONG_DIGITS_RE = re.compile(r"\d{5,}")
 _MASKED_CJK = re.compile(r"(?<=[\u3400-\u9fff])[*＊]+(?=[\u3400-\u9fff])")
+# a masked card or account number: mask characters (with digits and spaces), then its last digits
+_MASKED_NUMBER = re.compile(r"(?:\b[0-9]+ ?)?[*●•]{2,}[ *●•]*([0-9]{2,4})\b")
 # a run of Chinese (with the masks and marks inside a masked name such as 张*明)
 _CJK_RUN = re.compile(r"([\u3400-\u9fff][\u3400-\u9fff*＊·・\s]*[\u3400-\u9fff]|[\u3400-\u9fff])")
 _DATE_RE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
@@ -61,9 +63,17 @@ def speakable(text: str, lang: str, currency_hint: str = "CNY") -> str:
 
     if lang == "zh_CN":  # a masked name (张*明) is read as a listener would: 张某明
         text = _MASKED_CJK.sub(lambda m: "某" * len(m.group(0)), text)
+    text = _MASKED_NUMBER.sub(lambda m: _masked_words(m.group(1), lang), text)
     text = _AMOUNT_RE.sub(amount, text)
     text = _DATE_RE.sub(lambda m: _date_words(m, lang), text)
     return _LONG_DIGITS_RE.sub(lambda m: spell_digits(m.group(0), lang), text)
+
+
+def _masked_words(last: str, lang: str) -> str:
+    """**** **** **** 0123 → "number ending in zero one two three": never a run of asterisks."""
+    if lang == "zh_CN":
+        return f"尾号{spell_digits(last, lang)}"
+    return f"number ending in {spell_digits(last, lang)}"
 
 
 def _date_words(match: re.Match[str], lang: str) -> str:

@@ -16,8 +16,9 @@ from kiosk.demo.run import DemoFailed, DemoRun
 from kiosk.events import Key
 
 DEMO_BILLER = "SGCC"
-DEMO_ACCOUNT = "1234567890"  # an open ¥125.50 bill in the reference core's seed
-UNKNOWN_ACCOUNT = "1111111111"
+DEMO_ACCOUNT = "1234567890"  # an open ¥125.50 bill in the reference core's seed (paid once)
+OTHER_ACCOUNT = "9876543210"  # two open bills: the tours that pay nothing use it
+UNKNOWN_ACCOUNT = "0000000000"
 
 
 @dataclass(frozen=True)
@@ -107,7 +108,7 @@ def bill_wrong_accounts(run: DemoRun, env: DemoEnvironment, lang: str) -> None:
 
 def cash_cancelled_credited(run: DemoRun, env: DemoEnvironment, lang: str) -> None:
     """A customer changes their mind with ¥20 in: it is credited, with a slip."""
-    _to_bill(run, env, lang)
+    _to_bill(run, env, lang, OTHER_ACCOUNT)
     run.wait_for("bill_details")
     run.press(Key.ENTER)
     run.wait_for("insert_cash")
@@ -122,7 +123,7 @@ def paper_out_warned(run: DemoRun, env: DemoEnvironment, lang: str) -> None:
     """No paper: said before any money is taken; the customer goes back."""
     env.printer_emulator.set_paper("out")
     try:
-        _to_bill(run, env, lang)
+        _to_bill(run, env, lang, OTHER_ACCOUNT)
         run.wait_for("bill_details")
         run.press(Key.ENTER)
         run.wait_for("printer_warning")
