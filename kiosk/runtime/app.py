@@ -70,6 +70,7 @@ class KioskRuntime:
     ic_card: IcCardRecharge | None = None  # [devices.ic_card_reader]: IC-card recharge
     reconciliation: DailyReconciliation | None = None
     card: CardServices | None = None  # balance + statement, when a card reader is configured
+    scanner: BuiltDevice | None = None  # [devices.scanner]: "scan your bill"
     http: list[CoreHttp] = field(default_factory=list)
     health: HealthMonitor | None = None  # technician dashboard, diag, telemetry
     board: ServiceBoard | None = None  # latest service state: attract banner, menu gating
@@ -106,10 +107,12 @@ class KioskRuntime:
             log.error("technician alert: voice guidance unavailable: %s", self.speech_problem)
         if self.headphone is not None:
             self._open(self.headphone)
+        if self.scanner is not None:
+            self._open(self.scanner)  # offline until it answers: bill payment then offers keys
         if self.technician is not None:
             self.technician.start()  # the operator switch
-        if not self.lookup.refresh_billers():
-            log.warning("core unreachable at start-up: bill payments unavailable until it is back")
+        if not self.lookup.refresh_billers():  # the adapter logged why (unreachable or bad reply)
+            log.warning("no billers at start-up: bill payments unavailable until the core has some")
         if self.telemetry is not None:
             self.telemetry.start()  # devices are open: the first snapshot is a true one
         self.started = True
@@ -136,8 +139,9 @@ class KioskRuntime:
                 extra.stop()
         if self.card is not None:
             self.card.stop()
-        if self.headphone is not None:
-            self.headphone.close()
+        for device in (self.headphone, self.scanner):
+            if device is not None:
+                device.close()
         if self.technician is not None:
             self.technician.stop()
         self.sync.stop()
@@ -239,6 +243,7 @@ def build_kiosk(
         coins=tender.coins,
         ic_card=menu.ic_card,
         card=menu.card,
+        scanner=menu.scanner,
         reconciliation=DailyReconciliation(
             engine=books.engine,
             ledger=books.ledger,
