@@ -2,9 +2,10 @@
 
 A screenshot is how we look at what a customer sees (ARCHITECTURE.md, local set-up facts).
 One hidden ScreenView per (theme, size) is kept and reused, as the window reuses its view: the
-style sheet is compiled once, the same screen is updated in place, and with no event loop
-running, the pages deleteLater() scheduled are freed here (`flush_deleted`), so a long demo or
-a review of thousands of screens holds a constant number of widgets.
+style sheet is compiled once, the same screen is updated in place, the last KEEP_PAGES pages
+are kept for their screen's return, and with no event loop running, the pages deleteLater()
+scheduled are freed here (`flush_deleted`), so a long demo or a review of thousands of screens
+holds a bounded, constant number of widgets.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from screens.screen_view import ScreenView, flush_deleted
 from screens.theme import Theme
 
 MAX_VIEWS = 4  # (theme, size) pairs kept; a demo uses one
+KEEP_PAGES = 32  # per view, as the window keeps them: a screen that returns is not rebuilt
 _views: dict[tuple[Theme, tuple[int, int]], ScreenView] = {}
 
 # Offscreen Qt warns about window-manager hints it cannot honour on every window; that noise
@@ -75,7 +77,7 @@ def _view(theme: Theme, size: tuple[int, int]) -> ScreenView:
             old = _views.pop(next(iter(_views)))
             old.close()
             old.deleteLater()
-        view = ScreenView(_ignore_key, theme)
+        view = ScreenView(_ignore_key, theme, keep_pages=KEEP_PAGES)
         view.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen)  # no flash on a real display
         view.resize(*size)
         view.show()
