@@ -18,12 +18,13 @@ cd "$root"
 #   postgresql                                     -> the reference core on PostgreSQL (its tests)
 #   cage, xwayland, grim, libwayland-*             -> the locked-down session (Qt on Wayland), its test
 #   systemd                                        -> systemd-analyze verify of deploy/ units
+#   xvfb                                           -> bench.ui: the kiosk window on a real X server
 debs=(tzdata alsa-utils pcscd vsmartcard-vpcd libpcsclite-dev swig espeak-ng sox socat fonts-noto-cjk fontconfig
       libegl1 libgl1 libxkbcommon0 libfontconfig1 libdbus-1-3 libglib2.0-0 make postgresql
       libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0 libxcb-xkb1
       libxkbcommon-x11-0 libxcb-shape0 libxcb-randr0 libxcb-xinerama0
       libusb-1.0-0 speech-dispatcher speech-dispatcher-espeak-ng
-      cage xwayland grim systemd libwayland-client0 libwayland-cursor0 libwayland-egl1)
+      cage xwayland grim systemd libwayland-client0 libwayland-cursor0 libwayland-egl1 xvfb)
 
 missing=()
 for p in "${debs[@]}"; do
