@@ -199,7 +199,8 @@ def build_kiosk(
     voice = None
     if "headphone" in config.devices:
         headphone = registry.build(config.devices["headphone"], context)
-        voice = VoiceMode(speech, catalog, clock, config.voice)
+        problem = "" if choice.available else choice.reason or "no speech engine"
+        voice = VoiceMode(speech, catalog, clock, config.voice, problem=problem)
     side = wire_technician(
         config,
         registry=registry,

@@ -56,6 +56,8 @@ class JourneyController:
             self.journey.abandon()
         self.journey.tick()
         model = self.journey.screen()
+        if self.voice is not None:
+            model = self.voice.notice(model)  # silent headphones: said on screen instead
         if model == self._shown:
             return None
         if self.voice is not None:

@@ -8,12 +8,12 @@ Any key interrupts speech; Help repeats; volume and rate keys adjust speech for 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from kiosk.clock import Clock
 from kiosk.events import Key
 from kiosk.i18n import Catalog
-from kiosk.journeys.screen_model import ScreenModel
+from kiosk.journeys.screen_model import ScreenModel, Tone
 from kiosk.speech.script import Utterance, screen_script
 from kiosk.speech.service import Priority, SpeechService
 
@@ -40,8 +40,19 @@ class VoiceConfig:
 
 class VoiceMode:
     def __init__(
-        self, speech: SpeechService, catalog: Catalog, clock: Clock, config: VoiceConfig
+        self,
+        speech: SpeechService,
+        catalog: Catalog,
+        clock: Clock,
+        config: VoiceConfig,
+        *,
+        problem: str = "",
     ) -> None:
+        """`problem`: why no audio can be played (no sound card, no engine), or "". Voice mode
+        then fails safe: headphones do not blank the screen, the screen says voice guidance is
+        unavailable, so whoever helps the customer can see what they are doing."""
+        self.problem = problem
+        self.unavailable_told = False  # headphones went in, but nothing can be heard
         self._speech = speech
         self._catalog = catalog
         self._clock = clock
@@ -60,6 +71,9 @@ class VoiceMode:
 
     def headphones(self, inserted: bool, screen: ScreenModel) -> None:
         lang = screen.lang
+        if self.problem:  # silent headphones must never blank the screen
+            self.unavailable_told = inserted
+            return
         if inserted and self._unplugged_at is not None:
             self._unplugged_at = None
             self._speech.speak_screen(screen_script(screen, self._catalog))
@@ -99,8 +113,16 @@ class VoiceMode:
 
     def session_ended(self) -> None:
         """The customer's journey is over: rate and volume go back to the defaults."""
+        self.unavailable_told = False
         if self.active:
             self._speech.end_session()
+
+    def notice(self, model: ScreenModel) -> ScreenModel:
+        """The screen with the voice-unavailable notice, while silent headphones are in."""
+        if not self.unavailable_told or model.message:
+            return model
+        text = self._catalog.text(model.lang, "voice_unavailable_notice")
+        return replace(model, message=text, tone=Tone.WARNING)
 
     # ------------------------------------------------------------------ screens and keys
 

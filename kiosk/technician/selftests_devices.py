@@ -225,7 +225,12 @@ def speech_test(devices: SelfTestDevices) -> Outcome:
     ok = size > 1000 and path.read_bytes()[:4] == b"RIFF"
     details = {"wav_bytes": size, "playback": devices.speech_problem or "ok"}
     path.unlink(missing_ok=True)
-    return (PASS, "OK", details) if ok else (FAIL, "SPEECH_SILENT", details)
+    if not ok:
+        return FAIL, "SPEECH_SILENT", details
+    if devices.headphone is not None and devices.speech_problem:
+        # Voice guidance is offered (there is a jack) but nothing can be heard: a fault.
+        return FAIL, "SPEECH_NO_PLAYBACK", details
+    return PASS, "OK", details
 
 
 def _settings() -> Any:

@@ -212,3 +212,32 @@ def test_key_debounce_turns_a_bounce_into_one_press(tmp_path: Path) -> None:
     controller.press(Key.D1)  # a deliberate second press
     controller.pump()
     assert rig.journey.screen().input.value == "11"
+
+
+def test_silent_headphones_never_blank_the_screen_and_the_screen_says_why(tmp_path: Path) -> None:
+    """No sound card: plugging headphones in must not leave a black screen and no voice."""
+    rig = make_rig(tmp_path)
+    ears = Headphones()
+    speech = SpeechService(ears)
+    voice = VoiceMode(
+        speech, load_catalog(), rig.clock, VoiceConfig(), problem="no sound card for headphones"
+    )
+    bus = EventBus()
+    controller = JourneyController(bus, rig.journey, voice)
+    bus.publish(HeadphoneChanged("jack", True))
+    controller.pump()
+    assert not controller.blanked()
+    assert rig.journey.timeout_factor == 1.0, "not a voice session: nothing can be heard"
+    screen = controller.current_screen()
+    assert (
+        "Voice guidance is not available" in screen.message or "语音引导暂不可用" in screen.message
+    )
+    assert screen.message in screen.visible_texts()
+    controller.press(Key.ENTER)  # the customer (or whoever helps them) goes on by sight
+    controller.pump()
+    assert controller.current_screen().screen_id == "language"
+    bus.publish(HeadphoneChanged("jack", False))
+    controller.pump()
+    controller.press(Key.ENTER)
+    controller.pump()
+    assert "语音引导" not in controller.current_screen().message
