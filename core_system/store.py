@@ -34,6 +34,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
+from core_system import request_log as reqlog
 from core_system.seed import DEMO_ACCOUNTS, DEMO_BILLERS
 from core_system.validation import ValidationError, ValidTxn, check_bill_amount
 from kiosk.errors import KioskError
@@ -146,7 +147,9 @@ class TxnResult:
 
 
 class Store:
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, request_log: bool = False) -> None:
+        """`request_log`: also log every booked and duplicate item, unconstrained, in the
+        booking's transaction (core_system/request_log.py; the kill tests count from it)."""
         parsed = make_url(url)
         if parsed.drivername in ("postgresql", "postgres"):
             # `--db postgresql://...` means psycopg 3 (the pinned driver), not psycopg2.
@@ -160,12 +163,15 @@ class Store:
             event.listen(self._engine, "connect", _sqlite_pragmas)
         self._sessions = sessionmaker(self._engine, expire_on_commit=False)
         self._write_lock = threading.Lock()
+        self._request_log = request_log
 
     def close(self) -> None:
         self._engine.dispose()
 
     def create_schema(self) -> None:
         CoreBase.metadata.create_all(self._engine)
+        if self._request_log:
+            reqlog.create_schema(self._engine)
 
     def seed_demo(self) -> None:
         """Inserts the demo billers, accounts and bills that are missing; safe to run again."""
@@ -243,6 +249,7 @@ class Store:
             existing = s.scalar(select(TransactionRow).where(TransactionRow.txn_id == txn.txn_id))
             if existing is not None:
                 if existing.content_hash == txn.content_hash:
+                    self._log_request(s, txn, reqlog.DUPLICATE, received_at)
                     return TxnResult(txn.txn_id, "duplicate", existing.core_ref)
                 return TxnResult(
                     txn.txn_id,
@@ -271,9 +278,14 @@ class Store:
                 received_at=received_at.astimezone(UTC).replace(tzinfo=None),
             )
             s.add(row)
+            self._log_request(s, txn, reqlog.ACCEPTED, received_at)
             s.flush()
             row.core_ref = f"CR{row.id:010d}"
             return TxnResult(txn.txn_id, "accepted", row.core_ref)
+
+    def _log_request(self, s: Session, txn: ValidTxn, status: str, at: datetime) -> None:
+        if self._request_log:
+            reqlog.append(s, txn, status, at)
 
     def _apply_bill_payment(self, s: Session, txn: ValidTxn) -> None:
         """A bill_payment (or card_payment) naming `details.bill_id` pays that bill with an
