@@ -97,6 +97,7 @@ class KioskSession:
         self.active: Service | None = None
         self._factor = 1.0
         self._deadline: float | None = None
+        self._menu_message = ""  # why the number just pressed is not offered now
 
     # ------------------------------------------------------------------ plumbing
 
@@ -115,13 +116,17 @@ class KioskSession:
         if target not in TRANSITIONS[self.state]:
             raise RuntimeError(f"{self.state.value} -> {target.value} is not allowed")
         self.state = target
+        self._menu_message = ""
         waiting = target in (SessionState.LANGUAGE, SessionState.MENU)
         self._deadline = (
             self.clock.monotonic() + self.timeouts.menu * self._factor if waiting else None
         )
 
+    def _is_offered(self, entry: MenuEntry) -> bool:
+        return self._gate(entry.label_id) and entry.service.available()
+
     def _offered(self) -> list[MenuEntry]:
-        return [e for e in self.entries if self._gate(e.label_id) and e.service.available()]
+        return [e for e in self.entries if self._is_offered(e)]
 
     # ------------------------------------------------------------------ events and time
 
@@ -179,12 +184,17 @@ class KioskSession:
         elif self.state is SessionState.MENU and key is Key.LANGUAGE:
             self.lang = "en" if self.lang == "zh_CN" else "zh_CN"
         elif self.state is SessionState.MENU and key.is_digit:
-            offered = self._offered()
-            if 1 <= int(key.value) <= len(offered):
-                self.active = offered[int(key.value) - 1].service
-                self._go(SessionState.SERVICE)
-                self.active.begin(self.lang)
-                self._check_done()
+            self._menu_message = ""
+            if not 1 <= int(key.value) <= len(self.entries):
+                return
+            entry = self.entries[int(key.value) - 1]
+            if not self._is_offered(entry):
+                self._menu_message = "menu_service_unavailable"  # said, and it stays in place
+                return
+            self.active = entry.service
+            self._go(SessionState.SERVICE)
+            self.active.begin(self.lang)
+            self._check_done()
 
     # ------------------------------------------------------------------ screens
 
@@ -213,17 +223,27 @@ class KioskSession:
                 lang=self.lang,
                 title=t(self.lang, "menu_title"),
                 body=(t(self.lang, "menu_body"),),
-                choices=tuple(
-                    Choice(str(n), t(self.lang, e.label_id))
-                    for n, e in enumerate(self._offered(), 1)
-                ),
-                message="" if self._offered() else t(self.lang, "no_service_available"),
-                tone=Tone.INFO if self._offered() else Tone.ERROR,
+                # every service keeps its number; one that cannot be used now says so in place
+                choices=tuple(self._menu_choice(n, e) for n, e in enumerate(self.entries, 1)),
+                message=self._menu_text(),
+                tone=Tone.INFO if self._offered() and not self._menu_message else Tone.ERROR,
                 cancel_label=t(self.lang, "cancel"),
                 language_label=t(self.lang, "switch_language"),
                 theme_label=t(self.lang, "large_text"),
             )
         )
+
+    def _menu_choice(self, number: int, entry: MenuEntry) -> Choice:
+        label = self.catalog.text(self.lang, entry.label_id)
+        if self._is_offered(entry):
+            return Choice(str(number), label)
+        unavailable = self.catalog.text(self.lang, "menu_unavailable", label=label)
+        return Choice(str(number), unavailable, enabled=False)
+
+    def _menu_text(self) -> str:
+        if not self._offered():
+            return self.catalog.text(self.lang, "no_service_available")
+        return self.catalog.text(self.lang, self._menu_message) if self._menu_message else ""
 
     def _attract(self) -> ScreenModel:
         lang, t = self.default_language, self.catalog.text

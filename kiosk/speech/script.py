@@ -128,6 +128,8 @@ def screen_script(model: ScreenModel, catalog: Catalog, currency: str = "CNY") -
         if c.enabled:  # a language choice is offered in its own language
             said = t(c.lang or lang, "voice_press_choice", label=c.label, key=c.key)
             script.append(Utterance(f"{c.key} {c.label}", said, c.lang or lang))
+        else:  # in its place, with its number, and why it cannot be chosen
+            script.append(Utterance(f"{c.key} {c.label}", f"{c.key}, {c.label}", lang))
     for text in (model.message, model.countdown_text):
         if text:
             script.append(line(text))

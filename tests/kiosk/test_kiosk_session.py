@@ -128,3 +128,33 @@ def test_without_any_available_service_the_attract_screen_says_so(tmp_path: Path
     rig.lookup.listed = ()
     session = _session(rig)
     assert "out of service" in session.screen().message
+
+
+def test_a_service_that_cannot_be_used_now_keeps_its_number_and_says_why(
+    tmp_path: Path,
+) -> None:
+    """Menu numbers never move: a customer (or a blind customer's memory) can rely on them."""
+    rig = make_rig(tmp_path)
+    reprint = CashlessService()
+    session = KioskSession(
+        entries=(MenuEntry("service_pay_bill", rig.journey), MenuEntry("service_reprint", reprint)),
+        fallback=rig.journey,
+        catalog=load_catalog(),
+        clock=rig.clock,
+        timeouts=rig.journey.timeouts,
+        default_language="zh_CN",
+    )
+    rig.lookup.listed = ()  # no billers from the core: bill payment cannot be offered
+    _press(session, Key.ENTER, "2")
+    menu = session.screen()
+    assert [(c.key, c.label, c.enabled) for c in menu.choices] == [
+        ("1", "Pay a utility bill (not available now)", False),
+        ("2", "Reprint a receipt", True),
+    ]
+    _press(session, "1")
+    assert session.state is SessionState.MENU
+    assert (
+        session.screen().message == "That service is not available right now. Please choose another"
+    )
+    _press(session, "2")
+    assert session.active is reprint
