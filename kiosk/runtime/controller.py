@@ -60,9 +60,11 @@ class JourneyController:
             model = self.voice.notice(model)  # silent headphones: said on screen instead
         if model == self._shown:
             return None
-        if self.voice is not None:
-            if model.screen_id == "attract" and self._shown is not None:
+        if model.screen_id == "attract" and self._shown is not None:
+            self.large_text = False  # the next customer starts with the standard screen
+            if self.voice is not None:
                 self.voice.session_ended()
+        if self.voice is not None:
             self.voice.screen_updated(self._shown, model)
         self._shown = model
         return model

@@ -158,3 +158,20 @@ def test_a_service_that_cannot_be_used_now_keeps_its_number_and_says_why(
     )
     _press(session, "2")
     assert session.active is reprint
+
+
+def test_large_text_is_reset_for_the_next_customer(tmp_path: Path) -> None:
+    from kiosk.events import EventBus
+    from kiosk.runtime.controller import JourneyController
+
+    rig = make_rig(tmp_path)
+    controller = JourneyController(EventBus(), _session(rig))
+    controller.pump()
+    for key in (Key.ENTER, Key.THEME, Key.D2):
+        controller.press(key)
+        controller.pump()
+    assert controller.large_text and controller.current_screen().screen_id == "menu"
+    controller.press(Key.CANCEL)
+    controller.pump()
+    assert controller.current_screen().screen_id == "attract"
+    assert not controller.large_text, "large text stays on for no one but its customer"
