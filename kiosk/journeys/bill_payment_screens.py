@@ -102,6 +102,7 @@ def _own_extras(journey: BillPaymentJourney, model: ScreenModel) -> ScreenModel:
         extras["countdown"] = math.ceil(left)
         extras["countdown_text"] = t(journey, "seconds_left", seconds=math.ceil(left))
         extras.setdefault("message", t(journey, "timeout_warning"))
+        extras.setdefault("tap_key", model.tap_key or "help")  # a touch anywhere is activity
         extras.setdefault("tone", Tone.WARNING)
     return _replace(model, **extras)
 

@@ -280,5 +280,6 @@ class KioskSession:
             countdown=seconds,
             countdown_text=self.catalog.text(self.lang, "seconds_left", seconds=seconds),
             message=model.message or self.catalog.text(self.lang, "timeout_warning"),
+            tap_key=model.tap_key or "help",  # a touch anywhere is activity, like any key
             tone=Tone.WARNING,
         )

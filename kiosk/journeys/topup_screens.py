@@ -79,6 +79,7 @@ def choose_screen(
         countdown=seconds,
         countdown_text=t("seconds_left", seconds=seconds),
         message=t("timeout_warning"),
+        tap_key=model.tap_key or "help",  # a touch anywhere is activity, like any key
         tone=Tone.WARNING,
     )
 

@@ -85,7 +85,8 @@ def test_timeout_with_cash_inserted_credits_the_account_and_prints_a_credit_slip
     j.tick()
     warning = j.screen()
     assert warning.countdown is not None and 0 < warning.countdown <= j.timeouts.warning
-    assert warning.message == "您还在吗？按任意键继续"
+    assert warning.message == "您还在吗？触摸屏幕或按任意键继续"
+    assert warning.tap_key == "help", "on a touch screen a touch anywhere keeps the session"
 
     rig.clock.advance(j.timeouts.warning)
     j.tick()

@@ -138,5 +138,6 @@ class Part:
             countdown=seconds,
             countdown_text=self.ctx.text("seconds_left", seconds=seconds),
             message=model.message or self.ctx.text("timeout_warning"),
+            tap_key=model.tap_key or "help",  # a touch anywhere is activity, like any key
             tone=model.tone if model.message else Tone.WARNING,
         )
