@@ -29,6 +29,7 @@ class CardHandler:
         self._masked_pan = ""
         self._swiped = False  # the card was swiped: it never entered the reader
         self.retained_count = self._count_from_journal()
+        self.last_captured = False  # whether the last retain order really captured the card
 
     def _count_from_journal(self) -> int:
         count = 0
@@ -95,6 +96,7 @@ class CardHandler:
             {"masked_pan": self._masked_pan, "reason": reason},
         )
         captured = False if self._swiped else self._port.retain()
+        self.last_captured = captured
         if captured:
             self.retained_count += 1
         self._ledger.record(

@@ -397,3 +397,26 @@ def test_the_insert_and_take_screens_say_where_the_card_slot_is_on_this_cabinet(
     default.part.start()
     body = default.part.screen().body
     assert body == (load_catalog().text("en", "card_insert_body"), cue.replace("3", "2"))
+
+
+def test_the_kept_card_screen_says_why_and_matches_what_the_journal_records(
+    tmp_path: Path,
+) -> None:
+    rig = Rig(tmp_path)
+    rig.to_pin()
+    rig.type_pin()
+    rig.answer(**approved(retain_card=True))
+    screen = rig.part.screen()
+    assert screen.title == "Your card has been kept" and screen.cancel_label == ""
+    assert "Your bank asked the kiosk to keep this card" in screen.body
+    assert len(set(screen.body)) == len(screen.body), "no sentence said twice"
+    dip = Rig(tmp_path / "dip")
+    dip.reader.captures = False  # a dip reader cannot take the card in
+    dip.to_pin()
+    dip.type_pin()
+    dip.answer(**approved(retain_card=True))
+    kept = [r.data for r in dip.ledger.records() if r.kind == "card_retained"]
+    assert kept[-1]["captured"] is False
+    screen = dip.part.screen()
+    assert screen.title == "Your bank has stopped this card"
+    assert "could not keep the card" in " ".join(screen.body), "not 'kept' when it was not"

@@ -55,6 +55,7 @@ class CardReturn(Part):
         self.message_id, self.message_count = "", None
         self._reason = self._outcome = ""  # the eject/retain reason, and what to say next
         self._retained = False
+        self.captured = False  # the reader took the card in (what the journal says too)
 
     # -- what the card session calls ---------------------------------------------------------
 
@@ -75,6 +76,7 @@ class CardReturn(Part):
             self._card_back()
             return
         self._reason, self._retained = reason, True
+        self.captured = self.cards.last_captured
         self._show(S.RETAINED)
 
     def end(self, reason: str, message_id: str) -> None:
@@ -84,6 +86,11 @@ class CardReturn(Part):
 
     def tell(self, message_id: str) -> None:
         self.message_id, self.message_count = message_id, None
+
+    @property
+    def retain_reason(self) -> str:
+        """Why the card was kept (not_taken, issuer_order), for the retained screen."""
+        return self._reason
 
     def swipe_offered(self) -> bool:
         return False
@@ -114,6 +121,7 @@ class CardReturn(Part):
     def tick(self) -> None:
         if self.state is S.TAKE_CARD and self.cards.tick():  # not taken in time: retained
             self._reason, self._retained = "not_taken", True
+            self.captured = self.cards.last_captured
             self._show(S.RETAINED)
             return
         super().tick()

@@ -138,12 +138,22 @@ def _swipe_done(s: CardView, common: Common) -> ScreenModel:
     return ScreenModel(title=t("card_swipe_done_title"), enter_label=t("continue"), **common)
 
 
+RETAIN_REASONS = {"not_taken": "card_retained_not_taken", "issuer_order": "card_retained_issuer"}
+
+
 def _retained(s: CardView, common: Common) -> ScreenModel:
+    """Why the card was kept, whether it really is in the kiosk (as the journal says), and
+    whom to call: one sentence each, never the same sentence twice."""
     t = s.ctx.text
     common["tone"] = Tone.WARNING
+    reason = RETAIN_REASONS.get(getattr(s, "retain_reason", ""), "card_retained_issuer")
+    if not getattr(s, "captured", True):  # the reader could not take it in: the customer has it
+        title, body = "card_retain_not_captured_title", ("card_retain_not_captured_body",)
+    else:
+        title, body = "card_retained_title", (reason, "card_retained_body")
     return ScreenModel(
-        title=t("card_retained_title"),
-        body=(*_approved(s), t("card_retained_body")),
+        title=t(title),
+        body=(*_approved(s), *(t(b) for b in body)),
         enter_label=t("continue"),
         **common,
     )
