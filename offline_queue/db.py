@@ -164,3 +164,24 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
         cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     finally:
         cursor.close()
+
+
+def sqlite_file(engine: Engine) -> Path | None:
+    """The database file behind `engine`, or None (not SQLite, or in memory)."""
+    url = engine.url
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        return None
+    if str(url.database).startswith("file:"):
+        return None  # a URI filename (shared memory, options): leave it to the engine
+    return Path(url.database).expanduser()
+
+
+def connect_raw(path: Path) -> sqlite3.Connection:
+    """A DB-API connection to the kiosk database with the engine's PRAGMAs (WAL,
+    synchronous=FULL, busy_timeout) in autocommit mode: the caller issues BEGIN IMMEDIATE and
+    COMMIT itself. For a writer that keeps one connection (the ledger's fast path)."""
+    conn = sqlite3.connect(
+        str(path), isolation_level=None, check_same_thread=False, timeout=BUSY_TIMEOUT_MS / 1000
+    )
+    _sqlite_pragmas(conn, None)
+    return conn

@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 
 from kiosk.clock import Clock, rfc3339
 from kiosk.money.amount import Money
+from offline_queue import counters
 from offline_queue.models import OutboxItem, OutboxState, QueueBase, SeqCounter
 
 # Built once: the hot path of every payment runs plain Core statements on the connection of the
@@ -42,6 +43,28 @@ _BUMP_SEQ = (
 )
 _FIRST_SEQ = insert(_SEQ)
 _INSERT_ITEM = insert(OutboxItem.__table__)
+# The same three statements for a DB-API sqlite3 cursor (Ledger's fast path, enqueue_raw).
+_RAW_BUMP_SEQ = (
+    "UPDATE outbox_seq SET last_seq = last_seq + 1 WHERE kiosk_id = ? RETURNING last_seq"
+)
+_RAW_FIRST_SEQ = "INSERT INTO outbox_seq (kiosk_id, last_seq) VALUES (?, 1)"
+_RAW_INSERT_ITEM = (
+    "INSERT INTO outbox_items (txn_id, seq, type, payload, state, attempts, next_attempt_at,"
+    " created_at, updated_at) VALUES (?, ?, ?, ?, ?, 0, ?, ?, ?)"
+)
+
+# status() from the counters (offline_queue/counters.py) and three index look-ups: no scan, so
+# the UI thread can ask it every tick whatever the backlog. The literal WHERE terms are those of
+# the partial index ix_outbox_errors (SQLite uses a partial index only for matching terms).
+_STATUS_COUNTS = "SELECT state, n FROM outbox_counts"
+_STATUS_REST = (
+    "SELECT (SELECT min(created_at) FROM outbox_items WHERE state = 'pending'),"
+    " (SELECT min(created_at) FROM outbox_items WHERE state = 'in_flight'),"
+    " (SELECT last_error FROM outbox_items"
+    "   WHERE state != 'accepted' AND last_error IS NOT NULL"
+    "   ORDER BY updated_at DESC, seq DESC LIMIT 1),"
+    " (SELECT max(accepted_at) FROM outbox_items)"
+)
 
 
 @dataclass(frozen=True)
@@ -84,15 +107,23 @@ class Outbox:
         # clock); a row whose next_attempt_at changed (another process wrote it) is re-derived.
         self._schedule: dict[str, tuple[datetime, float]] = {}
         self._schedule_lock = threading.Lock()
+        # None: not known yet (found out at the first status()); False: no counters here
+        self._counted: bool | None = None if engine.dialect.name == "sqlite" else False
 
     @property
     def kiosk_id(self) -> str:
         return self._kiosk_id
 
     def create_schema(self) -> None:
-        """Creates the tables and, as this runs at start-up, re-queues items left in flight."""
+        """Creates the tables and, as this runs at start-up, re-queues items left in flight
+        and recounts the per-state counters from the rows (offline_queue/counters.py)."""
         QueueBase.metadata.create_all(self._engine)
+        self._counted = counters.install(self._engine)
         self.recover_in_flight()
+
+    def check_counters(self, *, repair: bool = True) -> bool:
+        """True when the kept counts equal a fresh count (a full scan: not for the UI)."""
+        return counters.check(self._engine, repair=repair)
 
     def enqueue(
         self,
@@ -110,28 +141,13 @@ class Outbox:
         The counter is bumped with UPDATE ... RETURNING before anything is read, so the first
         statement takes SQLite's write lock and two concurrent enqueues never see the same seq.
         """
-        if not isinstance(amount, Money):
-            raise TypeError("amount must be Money")
-        if created_at.tzinfo is None:
-            raise ValueError("created_at must be timezone-aware")
-        if str(uuid.UUID(txn_id)) != txn_id.lower():
-            raise ValueError(f"txn_id must be a canonical UUID, got {txn_id!r}")
+        payload = self._payload(txn_id, type, amount, tender, details, created_at)
         conn = session.connection()
         seq = conn.execute(_BUMP_SEQ, {"kiosk": self._kiosk_id}).scalar()
         if seq is None:  # the kiosk's first transaction ever
             conn.execute(_FIRST_SEQ, {"kiosk_id": self._kiosk_id, "last_seq": 1})
             seq = 1
-        payload = {
-            "txn_id": txn_id,
-            "kiosk_id": self._kiosk_id,
-            "seq": seq,
-            "type": type,
-            "created_at": rfc3339(created_at),
-            "amount": str(amount.amount),
-            "currency": amount.currency,
-            "tender": tender,
-            "details": details,
-        }
+        payload["seq"] = seq
         now = self._clock.now()
         conn.execute(
             _INSERT_ITEM,
@@ -149,9 +165,115 @@ class Outbox:
         )
         return seq
 
+    def enqueue_raw(
+        self,
+        cursor: Any,
+        *,
+        txn_id: str,
+        type: str,
+        amount: Money,
+        tender: dict[str, Any],
+        details: dict[str, Any],
+        created_at: datetime,
+    ) -> int:
+        """`enqueue` on a DB-API sqlite3 cursor inside the caller's open transaction (the
+        ledger's fast path): the same seq bump first, the same row, byte for byte."""
+        payload = self._payload(txn_id, type, amount, tender, details, created_at)
+        row = cursor.execute(_RAW_BUMP_SEQ, (self._kiosk_id,)).fetchone()
+        if row is None:  # the kiosk's first transaction ever
+            cursor.execute(_RAW_FIRST_SEQ, (self._kiosk_id,))
+            seq = 1
+        else:
+            seq = int(row[0])
+        payload["seq"] = seq
+        now = _stored(self._clock.now())
+        cursor.execute(
+            _RAW_INSERT_ITEM,
+            (
+                txn_id,
+                seq,
+                type,
+                json.dumps(payload, ensure_ascii=False, sort_keys=True),
+                OutboxState.PENDING.value,
+                now,
+                _stored(created_at),
+                now,
+            ),
+        )
+        return seq
+
+    def _payload(
+        self,
+        txn_id: str,
+        type: str,
+        amount: Money,
+        tender: dict[str, Any],
+        details: dict[str, Any],
+        created_at: datetime,
+    ) -> dict[str, Any]:
+        if not isinstance(amount, Money):
+            raise TypeError("amount must be Money")
+        if created_at.tzinfo is None:
+            raise ValueError("created_at must be timezone-aware")
+        if str(uuid.UUID(txn_id)) != txn_id.lower():
+            raise ValueError(f"txn_id must be a canonical UUID, got {txn_id!r}")
+        return {
+            "txn_id": txn_id,
+            "kiosk_id": self._kiosk_id,
+            "seq": 0,
+            "type": type,
+            "created_at": rfc3339(created_at),
+            "amount": str(amount.amount),
+            "currency": amount.currency,
+            "tender": tender,
+            "details": details,
+        }
+
     # -- read side -------------------------------------------------------------------------
 
     def status(self) -> QueueStatus:
+        """The queue at a glance; O(1) in the backlog where the counters are installed."""
+        if self._counted is not False:
+            fast = self._fast_status()
+            if fast is not None:
+                return fast
+        return self._scan_status()
+
+    def _fast_status(self) -> QueueStatus | None:
+        # A raw autocommit read: no BEGIN IMMEDIATE, so the UI never queues behind a writer.
+        raw = self._engine.raw_connection()
+        try:
+            cur = raw.cursor()
+            try:
+                try:
+                    counts = dict(cur.execute(_STATUS_COUNTS).fetchall())
+                except Exception as exc:  # no counters in this database (made before them)
+                    if "no such table" not in str(exc):
+                        raise
+                    self._counted = False
+                    return None
+                oldest_p, oldest_f, last_error, last_success = cur.execute(_STATUS_REST).fetchone()
+            finally:
+                cur.close()
+        finally:
+            raw.close()
+        self._counted = True
+        oldest = min((_parse(t) for t in (oldest_p, oldest_f) if t is not None), default=None)
+        age = None
+        if oldest is not None:
+            age = max(0.0, (self._clock.now() - oldest).total_seconds())
+        return QueueStatus(
+            pending=int(counts.get(OutboxState.PENDING, 0)),
+            in_flight=int(counts.get(OutboxState.IN_FLIGHT, 0)),
+            accepted=int(counts.get(OutboxState.ACCEPTED, 0)),
+            dead=int(counts.get(OutboxState.DEAD, 0)),
+            oldest_pending_age_s=age,
+            last_error=last_error,
+            last_success_at=None if last_success is None else _parse(last_success),
+        )
+
+    def _scan_status(self) -> QueueStatus:
+        """The same answer counted from the rows (no counters, or not SQLite)."""
         with Session(self._engine) as s:
             counts = dict(
                 s.execute(select(OutboxItem.state, func.count()).group_by(OutboxItem.state)).all()
@@ -354,6 +476,20 @@ class Outbox:
 
 def _entry(row: OutboxItem) -> OutboxEntry:
     return OutboxEntry(row.txn_id, row.seq, row.attempts, json.loads(row.payload))
+
+
+def _stored(moment: datetime) -> str:
+    """A datetime as SQLAlchemy's SQLite DateTime (UTCDateTime) stores it: naive UTC text."""
+    if moment.tzinfo is None:
+        raise ValueError("naive datetime: the outbox stores UTC-aware times only")
+    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+
+
+def _parse(stamp: Any) -> datetime:
+    """A DATETIME column read raw: SQLAlchemy's SQLite text form, naive UTC."""
+    if isinstance(stamp, datetime):
+        return _aware(stamp)
+    return datetime.fromisoformat(str(stamp)).replace(tzinfo=UTC)
 
 
 def _aware(moment: datetime) -> datetime:

@@ -89,6 +89,73 @@ def append(
     return entry
 
 
+# -- the fast path (Ledger's own connection): plain DB-API statements, the head kept in memory --
+
+_INSERT_SQL = (
+    "INSERT INTO journal (at, session_id, txn_id, kind, data, prev_hash, hash)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?)"
+)
+_SEAL_SQL = (
+    "INSERT INTO journal_seal (id, count, head, mac) VALUES (1, ?, ?, ?)"
+    " ON CONFLICT (id) DO UPDATE SET count = excluded.count, head = excluded.head,"
+    " mac = excluded.mac"
+)
+
+
+@dataclass(frozen=True)
+class Head:
+    """The chain's last link and the seal's count, as a writer keeps them between appends."""
+
+    id: int
+    hash: str
+    seal_count: int | None  # None: no seal row yet
+
+
+class HeadMismatch(RuntimeError):
+    """The journal's last entry does not hash to what it says: refuse to chain onto it."""
+
+
+def read_head(cursor: Any) -> Head:
+    """The head from the database (a DB-API cursor): the last entry, checked against its own
+    hash, and the seal's count. Done when a writer starts and after another connection wrote."""
+    row = cursor.execute(
+        "SELECT id, at, session_id, txn_id, kind, data, prev_hash, hash FROM journal"
+        " ORDER BY id DESC LIMIT 1"
+    ).fetchone()
+    seal = cursor.execute("SELECT count FROM journal_seal WHERE id = 1").fetchone()
+    seal_count = None if seal is None else int(seal[0])
+    if row is None:
+        return Head(0, GENESIS_HASH, seal_count)
+    entry_id, at, session_id, txn_id, kind, data, prev_hash, own = row
+    if entry_hash(prev_hash, at, session_id, txn_id, kind, data) != own:
+        raise HeadMismatch(f"journal entry {entry_id} does not match its hash")
+    return Head(int(entry_id), str(own), seal_count)
+
+
+def append_fast(
+    cursor: Any,
+    head: Head,
+    *,
+    at: datetime,
+    session_id: str,
+    kind: str,
+    data: dict[str, Any],
+    txn_id: str | None = None,
+    seal_key: bytes | None = None,
+) -> Head:
+    """`append` on a DB-API cursor inside the caller's transaction, chained onto `head`
+    (the hash, the row and the seal are exactly append's); returns the new head."""
+    payload = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    stamp = at.isoformat()
+    digest = entry_hash(head.hash, stamp, session_id, txn_id, kind, payload)
+    cursor.execute(_INSERT_SQL, (stamp, session_id, txn_id, kind, payload, head.hash, digest))
+    seal_count = head.seal_count
+    if seal_key is not None:
+        seal_count = 1 if seal_count is None else seal_count + 1
+        cursor.execute(_SEAL_SQL, (seal_count, digest, seal_mac(seal_key, seal_count, digest)))
+    return Head(int(cursor.lastrowid), digest, seal_count)
+
+
 def to_record(entry: JournalEntry) -> JournalRecord:
     return JournalRecord(
         id=entry.id,

@@ -5,6 +5,14 @@ every cashbox exchange (`cashbox_exchange`, journaled by the technician service 
 swapped), so the count since the last exchange IS the cashbox content as the kiosk booked it:
 it survives restarts for free and "reconciled with the journal" holds by construction. What
 the device says (its own counters, read at start-up) is compared in kiosk.money.cash.reconcile.
+
+Reading that count is asked on the UI thread (is cash available? is the cashbox full?), so it is
+kept, not recounted (issue 18): SQLite triggers on journal INSERT add one to `cashbox_counts`
+(box, the entry's raw `value` and `amount` JSON) for each note or coin journaled, and empty it on
+a `cashbox_exchange`, inside the transaction that journals the entry, so the count cannot drift
+from the journal. `cashbox_counts_sql` reads those few rows (one per denomination) and applies
+the same denomination rule as the journal walk. `install` recounts from the journal at start-up
+(Ledger.create_schema); `check_counters` compares with a fresh count.
 """
 
 from __future__ import annotations
@@ -13,8 +21,9 @@ import json
 from collections import Counter
 from dataclasses import dataclass, field
 from enum import Enum
+from typing import Any
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Connection, Engine, event, func, select
 from sqlalchemy.orm import Session
 
 from kiosk.money.amount import Money
@@ -24,6 +33,58 @@ from kiosk.money.ledger import Ledger
 STACKED_KINDS = ("note_stacked", "note_stacked_unassigned")
 COIN_KINDS = ("coin_credited", "coin_credited_unassigned")  # kiosk/money/cash/coin_service.py
 EXCHANGE_KIND = "cashbox_exchange"
+
+_KINDS_SQL = ", ".join(f"'{k}'" for k in STACKED_KINDS + COIN_KINDS)
+_BOX_SQL = "CASE WHEN {k} IN ({coins}) THEN 'coins' ELSE 'notes' END".format(
+    k="{kind}", coins=", ".join(f"'{k}'" for k in COIN_KINDS)
+)
+_KEY_SQL = "coalesce({d} -> '$.value', 'null'), coalesce({d} -> '$.amount', 'null')"
+_DDL = (
+    "CREATE TABLE IF NOT EXISTS cashbox_counts (box VARCHAR(8) NOT NULL, value TEXT NOT NULL,"
+    " amount TEXT NOT NULL, n INTEGER NOT NULL, PRIMARY KEY (box, value, amount))",
+    f"""CREATE TRIGGER IF NOT EXISTS cashbox_counts_ins AFTER INSERT ON journal
+       WHEN NEW.kind IN ({_KINDS_SQL}) AND json_valid(NEW.data) BEGIN
+         INSERT OR IGNORE INTO cashbox_counts (box, value, amount, n) VALUES
+           ({_BOX_SQL.format(kind="NEW.kind")}, {_KEY_SQL.format(d="NEW.data")}, 0);
+         UPDATE cashbox_counts SET n = n + 1
+           WHERE box = {_BOX_SQL.format(kind="NEW.kind")}
+             AND value = coalesce(NEW.data -> '$.value', 'null')
+             AND amount = coalesce(NEW.data -> '$.amount', 'null');
+       END""",
+    f"""CREATE TRIGGER IF NOT EXISTS cashbox_counts_exchange AFTER INSERT ON journal
+       WHEN NEW.kind = '{EXCHANGE_KIND}' BEGIN
+         DELETE FROM cashbox_counts;
+       END""",
+)
+_RECOUNT = (
+    "DELETE FROM cashbox_counts",
+    f"""INSERT INTO cashbox_counts (box, value, amount, n)
+        SELECT {_BOX_SQL.format(kind="kind")}, {_KEY_SQL.format(d="data")}, count(*)
+        FROM journal
+        WHERE kind IN ({_KINDS_SQL}) AND json_valid(data)
+          AND id > (SELECT coalesce(max(id), 0) FROM journal WHERE kind = '{EXCHANGE_KIND}')
+        GROUP BY 1, 2, 3""",
+)
+_READ = "SELECT box, value, amount, n FROM cashbox_counts"
+
+
+@event.listens_for(JournalEntry.__table__, "after_create")
+def _after_create(_table: Any, conn: Connection, **_kw: Any) -> None:
+    """A fresh journal holds no notes: an empty counter table is exact from its first entry."""
+    if conn.dialect.name == "sqlite":
+        for statement in _DDL:
+            conn.exec_driver_sql(statement)
+
+
+def install(engine: Engine) -> bool:
+    """Creates the counter table and triggers if missing and recounts them from the journal
+    (start-up: one indexed query since the last exchange); False when not SQLite."""
+    with engine.begin() as conn:
+        if conn.dialect.name != "sqlite":
+            return False
+        for statement in _DDL + _RECOUNT:
+            conn.exec_driver_sql(statement)
+    return True
 
 
 class CashboxLevel(str, Enum):
@@ -93,8 +154,50 @@ def cashbox_counts(
 def cashbox_counts_sql(
     engine: Engine, currency: str, *, capacity: int = 1000, near_full: int = 900
 ) -> CashboxCounts:
-    """The same count, read with one indexed query (the journal grows without bound; a
-    customer must not wait for a full scan each time cash is offered)."""
+    """The same count, read from the kept counters (one row per denomination), or from the
+    journal since the last exchange where they are not installed."""
+    kept = _kept(engine, currency)
+    if kept is None:
+        kept = _scanned(engine, currency)
+    notes, coins = kept
+    return CashboxCounts(currency, notes, capacity, near_full, coins)
+
+
+def check_counters(engine: Engine, currency: str) -> bool:
+    """True when the kept counters equal a fresh count from the journal (or none are kept)."""
+    kept = _kept(engine, currency)
+    return kept is None or kept == _scanned(engine, currency)
+
+
+def _kept(engine: Engine, currency: str) -> tuple[dict[str, int], dict[str, int]] | None:
+    if engine.dialect.name != "sqlite":
+        return None
+    # A raw autocommit read: no BEGIN IMMEDIATE, the UI never queues behind a writer.
+    raw = engine.raw_connection()
+    try:
+        cur = raw.cursor()
+        try:
+            rows = cur.execute(_READ).fetchall()
+        except Exception as exc:  # a journal made before the counters: count it instead
+            if "no such table" in str(exc):
+                return None
+            raise
+        finally:
+            cur.close()
+    finally:
+        raw.close()
+    boxes: dict[str, Counter[str]] = {"notes": Counter(), "coins": Counter()}
+    for box, value, amount, n in rows:
+        data = {"value": json.loads(value), "amount": json.loads(amount)}
+        boxes[box][_denomination_of(data, currency)] += int(n)
+    return (
+        {k: n for k, n in boxes["notes"].items() if n},
+        {k: n for k, n in boxes["coins"].items() if n},
+    )
+
+
+def _scanned(engine: Engine, currency: str) -> tuple[dict[str, int], dict[str, int]]:
+    """The journal walk since the last exchange (one indexed query, JSON per note)."""
     with Session(engine) as session:
         last_exchange = session.execute(
             select(func.max(JournalEntry.id)).where(JournalEntry.kind == EXCHANGE_KIND)
@@ -109,7 +212,7 @@ def cashbox_counts_sql(
         for kind, data in rows:
             box = coins if kind in COIN_KINDS else notes
             box[_denomination_of(json.loads(data), currency)] += 1
-    return CashboxCounts(currency, dict(notes), capacity, near_full, dict(coins))
+    return dict(notes), dict(coins)
 
 
 def record_exchange(ledger: Ledger, currency: str, technician: str) -> CashboxCounts:
