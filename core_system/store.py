@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -25,10 +26,13 @@ from sqlalchemy import (
     Integer,
     String,
     UniqueConstraint,
+    bindparam,
     create_engine,
     event,
     func,
+    insert,
     select,
+    update,
 )
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
@@ -234,58 +238,97 @@ class Store:
     # -- store-and-forward ---------------------------------------------------------------------
 
     def record(self, txn: ValidTxn, received_at: datetime) -> TxnResult:
-        """Stores one validated transaction, or says why not; one DB transaction per item.
+        """Stores one validated transaction, or says why not: a batch of one."""
+        return self.record_batch([txn], received_at)[0]
+
+    def record_batch(self, txns: Sequence[ValidTxn], received_at: datetime) -> list[TxnResult]:
+        """Stores validated transactions in ONE DB transaction (one commit, one fsync) and
+        answers each on its own, in order, exactly as one transaction per item would: a txn_id
+        already held (or earlier in the batch) is a duplicate with the original core_ref, or an
+        IDEMPOTENCY_CONFLICT with other content; a bill rule that refuses an item rejects that
+        item alone (nothing of it is written: the rules check before they change a bill) and
+        a bill paid by an earlier item is seen paid by a later one.
 
         The lock serialises this process; the UNIQUE constraint on txn_id is what decides
         between several core processes on one PostgreSQL: the loser of an insert race gets an
-        IntegrityError and answers from the winner's row (duplicate or conflict)."""
+        IntegrityError, the whole batch is rolled back and answered again from the winner's
+        rows (duplicate or conflict)."""
+        if not txns:
+            return []
         try:
-            return self._record_once(txn, received_at)
+            return self._record_batch_once(txns, received_at)
         except IntegrityError:
-            return self._record_once(txn, received_at)
+            return self._record_batch_once(txns, received_at)
 
-    def _record_once(self, txn: ValidTxn, received_at: datetime) -> TxnResult:
+    def _record_batch_once(
+        self, txns: Sequence[ValidTxn], received_at: datetime
+    ) -> list[TxnResult]:
+        naive = received_at.astimezone(UTC).replace(tzinfo=None)
+        table = TransactionRow.__table__
         with self._write_lock, self._sessions.begin() as s:
-            existing = s.scalar(select(TransactionRow).where(TransactionRow.txn_id == txn.txn_id))
-            if existing is not None:
-                if existing.content_hash == txn.content_hash:
-                    self._log_request(s, txn, reqlog.DUPLICATE, received_at)
-                    return TxnResult(txn.txn_id, "duplicate", existing.core_ref)
-                return TxnResult(
-                    txn.txn_id,
-                    "rejected",
-                    error_code="IDEMPOTENCY_CONFLICT",
-                    error_message="txn_id already held with different content",
+            conn = s.connection()
+            held: dict[str, tuple[str, str | None]] = {}  # txn_id -> (content_hash, core_ref)
+            wanted = list(dict.fromkeys(t.txn_id for t in txns))
+            for first in range(0, len(wanted), _IN_CHUNK):
+                for txn_id, content_hash, core_ref in conn.execute(
+                    select(table.c.txn_id, table.c.content_hash, table.c.core_ref).where(
+                        table.c.txn_id.in_(wanted[first : first + _IN_CHUNK])
+                    )
+                ):
+                    held[txn_id] = (content_hash, core_ref)
+            results: list[TxnResult | None] = []
+            new_rows: list[dict[str, Any]] = []
+            new_at: dict[str, tuple[str, int]] = {}  # txn_id -> (content_hash, its row index)
+            waiting: list[tuple[int, int]] = []  # (result index, row index): core_ref to come
+            for txn in txns:
+                if txn.txn_id in held:
+                    content_hash, core_ref = held[txn.txn_id]
+                    results.append(_answer_held(txn, content_hash, core_ref))
+                    continue
+                if txn.txn_id in new_at:
+                    content_hash, row_index = new_at[txn.txn_id]
+                    results.append(_answer_held(txn, content_hash, None))
+                    if content_hash == txn.content_hash:
+                        waiting.append((len(results) - 1, row_index))
+                    continue
+                try:
+                    self._apply_bill_payment(s, txn)
+                except ValidationError as exc:
+                    results.append(
+                        TxnResult(
+                            txn.txn_id, "rejected", error_code=exc.code, error_message=exc.message
+                        )
+                    )
+                    continue
+                new_at[txn.txn_id] = (txn.content_hash, len(new_rows))
+                waiting.append((len(results), len(new_rows)))
+                results.append(None)
+                new_rows.append(_txn_row(txn, naive))
+            if new_rows:
+                s.flush()  # bills paid by this batch, before the rows that paid them
+                ids = [
+                    row_id
+                    for (row_id,) in conn.execute(
+                        insert(table).returning(table.c.id, sort_by_parameter_order=True),
+                        new_rows,
+                    )
+                ]
+                refs = [f"CR{row_id:010d}" for row_id in ids]
+                conn.execute(
+                    update(table)
+                    .where(table.c.id == bindparam("row_id"))
+                    .values(core_ref=bindparam("ref")),
+                    [{"row_id": i, "ref": r} for i, r in zip(ids, refs, strict=True)],
                 )
-            try:
-                self._apply_bill_payment(s, txn)
-            except ValidationError as exc:
-                return TxnResult(
-                    txn.txn_id, "rejected", error_code=exc.code, error_message=exc.message
-                )
-            row = TransactionRow(
-                txn_id=txn.txn_id,
-                kiosk_id=txn.kiosk_id,
-                seq=txn.seq,
-                type=txn.type,
-                amount=str(txn.amount.amount),
-                currency=txn.amount.currency,
-                tender=txn.tender,
-                details=txn.details,
-                created_at=txn.created_at,
-                business_date=txn.business_date,
-                content_hash=txn.content_hash,
-                received_at=received_at.astimezone(UTC).replace(tzinfo=None),
-            )
-            s.add(row)
-            self._log_request(s, txn, reqlog.ACCEPTED, received_at)
-            s.flush()
-            row.core_ref = f"CR{row.id:010d}"
-            return TxnResult(txn.txn_id, "accepted", row.core_ref)
-
-    def _log_request(self, s: Session, txn: ValidTxn, status: str, at: datetime) -> None:
-        if self._request_log:
-            reqlog.append(s, txn, status, at)
+                for result_index, row_index in waiting:
+                    status = "accepted" if results[result_index] is None else "duplicate"
+                    txn_id = new_rows[row_index]["txn_id"]
+                    results[result_index] = TxnResult(txn_id, status, refs[row_index])
+            if self._request_log:  # in the booking's transaction: no booking without its row
+                for txn, result in zip(txns, results, strict=True):
+                    if result is not None and result.status in (reqlog.ACCEPTED, reqlog.DUPLICATE):
+                        reqlog.append(s, txn, result.status, received_at)
+        return [r for r in results if r is not None]
 
     def _apply_bill_payment(self, s: Session, txn: ValidTxn) -> None:
         """A bill_payment (or card_payment) naming `details.bill_id` pays that bill with an
@@ -428,6 +471,38 @@ class Store:
         with self._sessions() as s:
             row = s.get(HeartbeatRow, kiosk_id)
             return None if row is None else dict(row.payload)
+
+
+_IN_CHUNK = 500  # txn_ids per IN (...) look-up: well under SQLite's bound-parameter limit
+
+
+def _answer_held(txn: ValidTxn, content_hash: str, core_ref: str | None) -> TxnResult:
+    """The answer for a txn_id already held: duplicate of the same content, else a conflict."""
+    if content_hash == txn.content_hash:
+        return TxnResult(txn.txn_id, "duplicate", core_ref)
+    return TxnResult(
+        txn.txn_id,
+        "rejected",
+        error_code="IDEMPOTENCY_CONFLICT",
+        error_message="txn_id already held with different content",
+    )
+
+
+def _txn_row(txn: ValidTxn, received_at: datetime) -> dict[str, Any]:
+    return {
+        "txn_id": txn.txn_id,
+        "kiosk_id": txn.kiosk_id,
+        "seq": txn.seq,
+        "type": txn.type,
+        "amount": str(txn.amount.amount),
+        "currency": txn.amount.currency,
+        "tender": txn.tender,
+        "details": txn.details,
+        "created_at": txn.created_at,
+        "business_date": txn.business_date,
+        "content_hash": txn.content_hash,
+        "received_at": received_at,
+    }
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
