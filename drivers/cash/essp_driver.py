@@ -1,10 +1,13 @@
-"""EsspAcceptor: an NV-series banknote validator over SSP (unencrypted), one I/O thread.
+"""EsspAcceptor: an NV-series banknote validator over SSP or encrypted eSSP, one I/O thread.
 
 Sequence bit: SYNC is always sent with the bit set (the documented vector 7F 80 01 11 65 82);
 the ITL manual says SYNC makes the device expect the *other* bit next, so the first command
 after SYNC goes out with the bit clear and every new command toggles it. A resend after a
 timeout or bad CRC keeps the same bit, so the device repeats its last reply instead of
 executing twice — that is what makes a lost CREDIT reply safe.
+
+With `fixed_key` (the validator's 64-bit fixed key) the link is eSSP: a new key is negotiated
+after every SYNC and only sealed replies are believed (drivers/cash/essp_link.py, docs/essp.md).
 """
 
 from __future__ import annotations
@@ -12,7 +15,6 @@ from __future__ import annotations
 import logging
 import queue
 import threading
-import time
 from collections import deque
 from concurrent.futures import Future
 from dataclasses import dataclass
@@ -29,21 +31,19 @@ from drivers.cash.base import (
     NoteInEscrow,
     NoteReturned,
 )
+from drivers.cash.essp_crypto import EsspKeyNotSet, Session
+from drivers.cash.essp_link import EsspLink
 from drivers.cash.essp_protocol import (
     HOST_PROTOCOL,
     REJECT_REASONS,
     Command,
     Counters,
-    EsspBadCrc,
     EsspError,
     EsspNak,
-    EsspTimeout,
     Event,
     FrameDecoder,
     PollEvent,
-    Reply,
     UnknownEvent,
-    encode_frame,
     parse_counters,
     parse_poll_events,
     parse_setup,
@@ -79,7 +79,7 @@ class _Query:
     reply: Future[bytes]
 
 
-class EsspAcceptor(SettleSteps):
+class EsspAcceptor(EsspLink, SettleSteps):
     def __init__(
         self,
         device_id: str,
@@ -90,6 +90,7 @@ class EsspAcceptor(SettleSteps):
         poll_interval: float = 0.2,
         reply_timeout: float = 0.5,
         retries: int = 3,
+        fixed_key: int | None = None,
     ) -> None:
         self.device_id = device_id
         self._port_name = port
@@ -98,6 +99,9 @@ class EsspAcceptor(SettleSteps):
         self._poll_interval = poll_interval
         self._reply_timeout = reply_timeout
         self._retries = retries
+        self._fixed_key = fixed_key  # None: plain SSP (no encryption asked of the device)
+        self._session: Session | None = None
+        self._line_fraud = False  # a forged credit was refused: out of service until reset
         self._serial: serial.Serial | None = None
         self._decoder = FrameDecoder()
         self._seq = True
@@ -107,7 +111,9 @@ class EsspAcceptor(SettleSteps):
         self._open_error: BaseException | None = None
         self._lock = threading.Lock()
         self._state, self._detail = DeviceState.OFFLINE, "not opened"
-        self._counters = {"notes_credited": 0, "notes_rejected": 0, "comm_errors": 0}
+        names = ("notes_credited", "notes_rejected", "comm_errors")
+        names += ("plain_refused", "fraud_refused", "replays_refused", "crypto_errors")  # eSSP
+        self._counters = dict.fromkeys(names, 0)
         self._capabilities = CashCapabilities("", ())
         self._enabled = False  # wanted state, re-applied after a resync
         self._escrow: int | None = None  # channel held in escrow
@@ -227,6 +233,8 @@ class EsspAcceptor(SettleSteps):
                     self._run_command(self._pending[0])
                     self._pending.popleft()
                 self._poll()
+            except EsspKeyNotSet:
+                self._needs_setup = True  # the command stays pending until the new key is set
             except EsspNak as exc:
                 refused = self._pending.popleft() if self._pending else None
                 if isinstance(refused, _Query):
@@ -237,7 +245,7 @@ class EsspAcceptor(SettleSteps):
                 self._set_state(DeviceState.OFFLINE, str(exc))
 
     def _setup(self) -> None:
-        self._transact(bytes([Command.SYNC]), sync=True)
+        self._sync_and_key()
         self._transact(bytes([Command.HOST_PROTOCOL_VERSION, HOST_PROTOCOL]))
         info = parse_setup(self._transact(bytes([Command.SETUP_REQUEST])))
         self._capabilities = CashCapabilities(info.currency, info.values_minor)
@@ -259,7 +267,7 @@ class EsspAcceptor(SettleSteps):
         elif command == "inhibits":
             self._send_inhibits()
         elif command == "reset":
-            self._escrow, self._hold = None, False
+            self._escrow, self._hold, self._line_fraud = None, False, False
             self._transact(bytes([Command.RESET]))
             self._needs_setup = True
         elif command in ("enable", "disable"):
@@ -312,50 +320,8 @@ class EsspAcceptor(SettleSteps):
             self._publish(AcceptorAlarm(self.device_id, _ALARMS[code], channel))
         if code in _FAULTS:
             self._set_state(*_FAULTS[code])
-        elif code in _CLEARING and self._state is not DeviceState.ONLINE:
+        elif code in _CLEARING and self._state is not DeviceState.ONLINE and not self._line_fraud:
             self._set_state(DeviceState.ONLINE, "")
-
-    def _transact(self, data: bytes, *, sync: bool = False) -> bytes:
-        """Sends one new command and returns the reply data after the OK byte."""
-        assert self._serial is not None
-        self._seq = True if sync else not self._seq
-        frame = encode_frame(self._seq, self._address, data)
-        failure: EsspError = EsspTimeout(f"no reply to 0x{data[0]:02X}")
-        for attempt in range(self._retries + 1):
-            if attempt:
-                self._count("comm_errors")
-                log.warning("%s: %s; resend %d (same seq)", self.device_id, failure, attempt)
-            self._serial.reset_input_buffer()
-            self._decoder.reset()
-            self._serial.write(frame)
-            try:
-                reply = self._read_reply()
-            except EsspError as exc:
-                failure = exc
-                continue
-            if reply[:1] != bytes([Reply.OK]):
-                raise EsspNak(data[0], reply[0] if reply else Reply.FAIL)
-            return reply[1:]
-        self._count("comm_errors")
-        raise failure
-
-    def _read_reply(self) -> bytes:
-        assert self._serial is not None
-        deadline = time.monotonic() + self._reply_timeout
-        discarded = self._decoder.discarded
-        while time.monotonic() < deadline:
-            chunk = self._serial.read(max(1, self._serial.in_waiting))
-            items = self._decoder.feed(chunk) if chunk else []
-            if self._decoder.discarded != discarded:
-                noise, discarded = self._decoder.discarded - discarded, self._decoder.discarded
-                log.warning("%s: skipped %d garbled bytes", self.device_id, noise)
-            for item in items:
-                if isinstance(item, EsspBadCrc):
-                    raise item
-                if item.address == self._address and item.seq == self._seq:
-                    return item.data
-                log.warning("%s: stray frame %r ignored", self.device_id, item)
-        raise EsspTimeout(f"no reply within {self._reply_timeout}s")
 
     # --- bookkeeping ---
 

@@ -2,7 +2,8 @@
 
 Lets the driver, the kiosk and a technician's `kiosk emulate essp --pty` exercise the genuine
 serial path without hardware, including the faults that matter in a lobby: line noise, corrupt
-replies, a device that stops answering, jams, fraud and a removed cashbox.
+replies, a device that stops answering, jams, fraud and a removed cashbox. With a fixed key it
+speaks eSSP (drivers/cash/essp_emulator_secure.py) and can play a tap on the line.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from enum import Enum
 from pathlib import Path
 
 from drivers.cash import cashbox_file as nvram
+from drivers.cash.essp_emulator_secure import SecureDevice
 from drivers.cash.essp_protocol import (
     REJECT_BY_HOST,
     REJECT_DISABLED,
@@ -49,6 +51,7 @@ class Fault(Enum):
     CASHBOX_REMOVED = "cashbox_removed"
     CASHBOX_REPLACED = "cashbox_replaced"
     FRAUD = "fraud"
+    REPLAY = "replay"  # a tap re-sends the previous sealed POLL reply ahead of the genuine one
 
 
 _FAULT_EVENTS = {
@@ -60,7 +63,7 @@ _FAULT_EVENTS = {
 }
 
 
-class EsspEmulator:
+class EsspEmulator(SecureDevice):
     def __init__(
         self,
         *,
@@ -69,7 +72,10 @@ class EsspEmulator:
         address: int = 0,
         escrow_timeout: float = 10.0,
         cashbox_file: Path | None = None,
+        fixed_key: int | None = None,
+        encrypted: bool = False,
     ) -> None:
+        self._init_secure(fixed_key, encrypted)
         self.currency = currency
         self.denominations = tuple(denominations)
         self.address = address
@@ -132,6 +138,20 @@ class EsspEmulator:
             else:
                 self._note = ("reading", channel)
 
+    def power_cycle(self) -> None:
+        """Power off and on: the negotiated key, the sequence state and the enable are lost."""
+        with self._lock:
+            if self._note is not None:
+                self._return_note(REJECT_BY_HOST)
+            self._enabled, self._last_seq, self._inhibit_mask = False, None, 0
+            self._forget_key()
+            self._events.append(bytes([Event.SLAVE_RESET]))
+
+    def forge_credit(self, value_major: int) -> None:
+        """A tap on the line injects a plain credit for this note value (see SecureDevice)."""
+        with self._lock:
+            self.inject_forged_credit(self._channel_of(value_major) or 1)
+
     def inject(self, fault: Fault, count: int = 1, *, on: Command | None = None) -> None:
         """Arms a fault. Transport faults hit the next `count` replies (only replies to `on`
         when given, e.g. the POLL that carries a credit); device faults queue a poll event."""
@@ -191,9 +211,10 @@ class EsspEmulator:
                     if isinstance(item, EsspBadCrc):
                         log.warning("host frame dropped: %s", item)
                     elif item.address == self.address and item.data:
-                        reply = self._handle(item.seq, item.data)
+                        command = self._peek_command(item.data)
+                        reply = self._handle(item.seq, item.data, command)
                         if reply is not None:
-                            self._send(item.seq, item.data[0], reply)
+                            self._send(item.seq, command, reply)
 
     def _send(self, seq: bool, command: int, reply: bytes) -> None:
         assert self._pty is not None
@@ -204,7 +225,9 @@ class EsspEmulator:
             frame = bytes([STX]) + (body + bad).replace(b"\x7f", b"\x7f\x7f")
         if self._take_fault(Fault.GARBAGE, command):
             frame = _GARBAGE + frame
-        self._pty.write(frame)
+        replay = self._take_fault(Fault.REPLAY, command)
+        self._pty.write(self._attacker_frames(seq, command, replay) + frame)
+        self._remember_sealed(command, reply)
 
     def _take_fault(self, fault: Fault, command: int) -> bool:
         if self._faults[fault] <= 0 or self._fault_on.get(fault) not in (None, command):
@@ -212,11 +235,11 @@ class EsspEmulator:
         self._faults[fault] -= 1
         return True
 
-    def _handle(self, seq: bool, data: bytes) -> bytes | None:
-        if self._take_fault(Fault.NO_REPLY, data[0]):
+    def _handle(self, seq: bool, data: bytes, command: int) -> bytes | None:
+        if self._take_fault(Fault.NO_REPLY, command):
             return None
-        command = data[0]
-        if command == Command.SYNC:
+        previous = self._last_seq
+        if data[0] == Command.SYNC:
             # SYNC always executes; the device then expects the other bit on the next command.
             self._last_seq = True
         elif seq == self._last_seq:
@@ -224,9 +247,13 @@ class EsspEmulator:
             return self._last_reply  # the host lost our reply: repeat it, do not re-execute
         else:
             self._last_seq = seq
+        reply = self._secure_execute(data)
+        if reply is None:  # a sealed command dropped: as if it never arrived
+            self._last_seq = previous
+            return None
         self.commands_seen.append(command)
-        self._last_reply = self._execute(command, data[1:])
-        return self._last_reply
+        self._last_reply = reply
+        return reply
 
     def _execute(self, command: int, args: bytes) -> bytes:
         ok = bytes([Reply.OK])
@@ -235,6 +262,7 @@ class EsspEmulator:
                 if self._note is not None:  # a rebooting validator gives the note back
                     self._return_note(REJECT_BY_HOST)
                 self._enabled, self._last_seq, self._inhibit_mask = False, None, 0
+                self._forget_key()
                 self._events.append(bytes([Event.SLAVE_RESET]))
             return ok
         if command == Command.HOST_PROTOCOL_VERSION:

@@ -13,6 +13,7 @@ import logging
 import time
 
 from drivers.base import DeviceState
+from drivers.cash.essp_link import LINE_FRAUD
 from drivers.cash.essp_protocol import (
     Command,
     EsspError,
@@ -32,6 +33,9 @@ _SETTLE_POLLS = 25
 
 class SettleSteps:
     """Mixed into EsspAcceptor; uses its transport, event handling, escrow and counters."""
+
+    _line_fraud: bool
+    _detail: str
 
     def _settle_at_open(self) -> None:
         """A note a previous run left in escrow goes back to the customer (nobody decided
@@ -91,5 +95,6 @@ class SettleSteps:
         except EsspError:
             self._needs_setup = self._state is not DeviceState.OFFLINE
             raise
-        if self._state is DeviceState.OFFLINE:
+        line_fraud_cleared = self._detail == LINE_FRAUD and not self._line_fraud  # by reset()
+        if self._state is DeviceState.OFFLINE or line_fraud_cleared:
             self._set_state(DeviceState.ONLINE, "")

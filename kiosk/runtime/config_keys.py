@@ -71,8 +71,8 @@ _ESCPOS = (*_PROFILE, "status_timeout")
 
 # (kind, backend) -> the option names its factory (or the kiosk wiring) reads, besides `backend`.
 DEVICE_OPTIONS: dict[tuple[str, str], frozenset[str]] = {
-    ("cash", "essp"): frozenset({"port", "address", "poll_interval", *_CASHBOX}),
-    ("cash", "essp-emulated"): frozenset({"currency", *_CASHBOX}),
+    ("cash", "essp"): frozenset({"port", "address", "poll_interval", "fixed_key_env", *_CASHBOX}),
+    ("cash", "essp-emulated"): frozenset({"currency", "encrypted", *_CASHBOX}),
     ("coin", "cctalk"): frozenset({"port", "currency", "address", "poll_interval"}),
     ("coin", "cctalk-emulated"): frozenset(),
     ("printer", "escpos-serial"): frozenset({"port", "baudrate", *_ESCPOS}),
@@ -118,6 +118,8 @@ def device_options(
     options = {name: _seconds(table, key, name) for name in table if name != "backend"}
     if kind == "ic_card_reader":
         _ic_card_checks(table, key, env)
+    if (kind, backend) == ("cash", "essp"):
+        essp_fixed_key(table, key, env)  # eSSP: an unset or malformed key stops check-config
     return backend, options
 
 
@@ -141,6 +143,24 @@ def _ic_card_checks(table: dict[str, Any], key: str, env: Any) -> None:
     if not isinstance(biller, str):
         raise ConfigError(f"{key}.biller", "a biller code such as 'SGCC'", biller)
     ic_card_key(table, key, env)
+
+
+def essp_fixed_key(table: Mapping[str, Any], key: str, env: Mapping[str, str]) -> int | None:
+    """The note acceptor's 64-bit eSSP fixed key from the variable named by `fixed_key_env`
+    (16 hex digits, the number as ITL writes it), or None when the option is absent (plain
+    SSP). Never a default: the key is the site's secret. The value is never echoed."""
+    name = table.get("fixed_key_env")
+    if name is None:
+        return None
+    where = f"{key}.fixed_key_env"
+    if not isinstance(name, str) or not name:
+        raise ConfigError(where, "an environment variable name", name)
+    text = env.get(name, "").strip()
+    if not text:
+        raise ConfigError(where, f"environment variable {name} to be set")
+    if not re.fullmatch(r"[0-9a-fA-F]{16}", text):
+        raise ConfigError(where, "a fixed key of 16 hex digits")
+    return int(text, 16)
 
 
 def ic_card_key(table: Mapping[str, Any], key: str, env: Mapping[str, str]) -> bytes:

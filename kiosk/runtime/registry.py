@@ -6,6 +6,8 @@ can see every backend the kiosk can run and a config typo names the ids that do 
 
 from __future__ import annotations
 
+import os
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,6 +34,7 @@ from drivers.sensors.headphone import EmulatedHeadphoneJack, EvdevHeadphoneJack
 from drivers.sensors.headphone_alsa import AlsaHeadphoneJack
 from drivers.sensors.operator_switch import EmulatedOperatorSwitch
 from kiosk.errors import ConfigError
+from kiosk.runtime.config_keys import essp_fixed_key
 from kiosk.runtime.device_config import DeviceConfig
 
 
@@ -91,18 +94,24 @@ def _essp(config: DeviceConfig, ctx: DeviceContext) -> BuiltDevice:
         ctx.on_event,
         address=_option(config, "address", int, 0),
         poll_interval=_option(config, "poll_interval", float, 0.2),
+        fixed_key=essp_fixed_key(config.options, "devices.cash", os.environ),  # None: plain SSP
     )
     return BuiltDevice(acceptor, closers=[acceptor.close])
 
 
 def _essp_emulated(config: DeviceConfig, ctx: DeviceContext) -> BuiltDevice:
-    """The real eSSP driver talking to the project's emulator over a pty pair."""
+    """The real eSSP driver talking to the project's emulator over a pty pair; encrypted unless
+    `encrypted = false`, with a fixed key made fresh at each start (never stored)."""
+    encrypted = _option(config, "encrypted", bool, True)
+    fixed_key = secrets.randbits(64) if encrypted else None
     emulator = EsspEmulator(
         currency=_option(config, "currency", str, "CNY"),
         cashbox_file=ctx.data_dir / "emulated-cashbox.json",
+        fixed_key=fixed_key,
+        encrypted=encrypted,
     )
     port = emulator.start()
-    acceptor = EsspAcceptor("cash", port, ctx.on_event, poll_interval=0.1)
+    acceptor = EsspAcceptor("cash", port, ctx.on_event, poll_interval=0.1, fixed_key=fixed_key)
     return BuiltDevice(acceptor, emulator=emulator, closers=[emulator.stop, acceptor.close])
 
 
