@@ -1,97 +1,103 @@
-"""kill -9 of a kiosk process at random moments while it journals payments and syncs them.
+"""kill -9 at announced money steps, kiosk-only and kiosk+core, at CI size (bench/queue_kill.py).
 
-After every kill the kiosk is started again (recovery re-sends what was in flight); at the end
-nothing is lost (every journaled payment is at the core), nothing is duplicated (each txn_id
-once, totals equal), and the core holds seq 1..N without a gap. Size: KILL_ROUNDS and
-KILL_ITEMS (CI: small; the big run is `python -m bench.queue --kill`-sized by these knobs).
+Each round's kiosk life (and the core, in its own process) announces every durable money step on
+a pipe and waits; the test SIGKILLs at a step drawn with a fixed seed. No sleep decides when a
+kill happens, so every round lands one however loaded the machine is (the old version slept and
+missed when the child finished first). Duplicates are counted from the core's request log, which
+has no UNIQUE constraint; a faulty core that forgets its bookings must be caught.
+The full size (500 payments, 200 kills per mode) is `python -m bench.queue_kill`.
 """
 
 from __future__ import annotations
 
-import json
-import os
-import random
-import signal
-import subprocess
-import sys
-import time
-from collections.abc import Iterator
-from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import inspect
 
-from core_system.server import CoreServer
-from core_system.store import Store, TransactionRow
-from kiosk.money.journal import JournalEntry
-from offline_queue.db import make_engine
-from offline_queue.models import OutboxItem, OutboxState
+from bench.queue_kill import TARGET_STEPS, PhaseReport, render, run_phase
+from core_system.store import Store
 
-ROUNDS = int(os.environ.get("KILL_ROUNDS", "6"))
-ITEMS = int(os.environ.get("KILL_ITEMS", "200"))  # enough work to outlive 0.4-1.2 s
-ROOT = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.e2e
+
+ROUNDS = 10  # per mode: 20 rounds in all; every step kind is drawn at least once per 6 rounds
+PAYMENTS = 20
+SEED = 19
 
 
-@pytest.fixture
-def core(tmp_path: Path) -> Iterator[tuple[Store, str]]:
-    store = Store(f"sqlite:///{tmp_path}/core.db")
-    store.create_schema()
-    server = CoreServer(store, kiosk_tokens={"kiosk-1": "s3cret-1"})
-    url = server.start()
-    yield store, url
-    server.stop()
-    store.close()
+def _check_clean(report: PhaseReport) -> None:
+    assert report.kills_landed == ROUNDS, report
+    assert all(report.kills_by_step[step] >= 1 for step in TARGET_STEPS), report.kills_by_step
+    assert report.payments == PAYMENTS and report.booked == PAYMENTS, report
+    assert (report.lost, report.duplicated, report.phantom) == (0, 0, 0), report
+    assert report.journal_total == report.core_total, report
+    assert report.outbox == {"accepted": PAYMENTS}, report
+    # Kills between the core's booking and the kiosk's settling make re-sends: the core must
+    # have recognised them (otherwise this run never tested idempotency at all).
+    assert report.duplicate_answers >= 1, report
+    assert report.clean, report.problems
 
 
-def start_child(db_url: str, core_url: str, seed: int) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "tests.offline_queue.kiosk_child", db_url, core_url]
-        + [str(ITEMS), str(seed)],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
+def test_kiosk_killed_at_every_kind_of_money_step_loses_and_doubles_nothing(
+    tmp_path: Path,
+) -> None:
+    report = run_phase(
+        tmp_path, "kiosk", payments=PAYMENTS, kills=ROUNDS, seed=SEED, log=lambda _: None
     )
 
+    _check_clean(report)
+    assert report.core_kills == 0
 
-def test_kill_9_while_paying_and_syncing_loses_and_duplicates_nothing(
-    core: tuple[Store, str], tmp_path: Path
+
+def test_kiosk_and_core_killed_together_the_restarted_core_knows_what_it_booked(
+    tmp_path: Path,
 ) -> None:
-    store, core_url = core
-    db_url = f"sqlite:///{tmp_path}/kiosk.db"
-    rng = random.Random(int(os.environ.get("KILL_SEED", "1")))
-    killed = 0
-    for round_no in range(ROUNDS):
-        child = start_child(db_url, core_url, round_no)
-        time.sleep(rng.uniform(0.4, 1.2))  # imports take ~0.3 s; then it pays and syncs
-        if child.poll() is None:
-            child.send_signal(signal.SIGKILL)
-            killed += 1
-        child.wait(10)
-    final = start_child(db_url, core_url, 999)
-    out, err = final.communicate(timeout=120)
-    assert final.returncode == 0, err[-2000:]
-    assert killed >= ROUNDS // 2, "the child finished before it could be killed: raise KILL_ITEMS"
+    report = run_phase(
+        tmp_path, "kiosk+core", payments=PAYMENTS, kills=ROUNDS, seed=SEED, log=lambda _: None
+    )
 
-    engine = make_engine(db_url)
-    with Session(engine) as s:
-        journal = {
-            e.txn_id: json.loads(e.data)
-            for e in s.scalars(select(JournalEntry).where(JournalEntry.kind == "payment_committed"))
-        }
-        items = list(s.scalars(select(OutboxItem).order_by(OutboxItem.seq)))
-    engine.dispose()
-    with Session(store._engine) as s:  # test-only peek at the core's table
-        rows = list(s.scalars(select(TransactionRow).order_by(TransactionRow.seq)))
+    _check_clean(report)
+    assert report.core_kills == ROUNDS
 
-    assert len(journal) == ITEMS
-    assert {i.txn_id for i in items} == set(journal)  # journal and outbox committed together
-    assert all(i.state is OutboxState.ACCEPTED for i in items)
-    assert [i.seq for i in items] == list(range(1, ITEMS + 1))
-    assert sorted(r.txn_id for r in rows) == sorted(journal)  # at the core exactly once
-    assert [r.seq for r in rows] == list(range(1, ITEMS + 1))  # gap-free
-    kiosk_total = sum(Decimal(d["amount"]["amount"]) for d in journal.values())
-    assert sum(Decimal(r.amount) for r in rows) == kiosk_total
-    assert store.seq_report("kiosk-1")["gaps"] == []
+
+def test_a_core_that_forgets_its_bookings_is_caught_as_duplicates(tmp_path: Path) -> None:
+    report = run_phase(
+        tmp_path,
+        "kiosk+core",
+        payments=12,
+        kills=6,
+        seed=SEED,
+        core_module="tests.e2e.amnesic_core",
+        log=lambda _: None,
+    )
+
+    assert report.kills_landed == 6
+    assert report.duplicated >= 1, report
+    assert not report.clean
+    assert any("duplicated" in p for p in report.problems), report.problems
+
+
+def test_the_report_is_refused_when_fewer_kills_landed_than_asked() -> None:
+    landed = PhaseReport("kiosk", SEED, kills_asked=200, kills_landed=200, payments=500)
+    short = PhaseReport("kiosk+core", SEED, kills_asked=200, kills_landed=199, payments=500)
+
+    code, text = render([landed, short], None)
+
+    assert code == 2
+    assert "refusing to report" in text and "199 of 200" in text
+    assert render([landed], None)[0] == 0
+
+
+def test_the_request_log_is_off_unless_asked_for(tmp_path: Path) -> None:
+    plain, logged = (
+        Store(f"sqlite:///{tmp_path}/a.db"),
+        Store(f"sqlite:///{tmp_path}/b.db", request_log=True),
+    )
+    try:
+        plain.create_schema()
+        logged.create_schema()
+        assert not inspect(plain._engine).has_table("request_log")
+        assert inspect(logged._engine).has_table("request_log")
+    finally:
+        plain.close()
+        logged.close()
