@@ -12,10 +12,16 @@ import logging
 import threading
 import time
 from collections import Counter
-from enum import Enum
 from pathlib import Path
 
 from drivers.cash import cashbox_file as nvram
+from drivers.cash.essp_emulator_parts import (
+    FAULT_EVENTS,
+    GARBAGE,
+    MINOR_PER_MAJOR,
+    Fault,
+    setup_payload,
+)
 from drivers.cash.essp_emulator_secure import SecureDevice
 from drivers.cash.essp_protocol import (
     REJECT_BY_HOST,
@@ -36,31 +42,6 @@ from drivers.cash.essp_protocol import (
 from drivers.transport.pty_pair import PtyPair
 
 log = logging.getLogger("drivers.cash.essp.emulator")
-
-_MINOR_PER_MAJOR = {"JPY": 1, "KRW": 1, "VND": 1}  # others use 100 minor units
-_GARBAGE = bytes([0x00, 0x7F, 0x13, 0x7F, 0x7F, 0xFF, 0x55])
-
-
-class Fault(Enum):
-    GARBAGE = "garbage"  # noise bytes before the next replies
-    BAD_CRC = "bad_crc"  # corrupt the CRC of the next replies (the stored reply stays good)
-    NO_REPLY = "no_reply"  # ignore the next N commands entirely, as if unplugged
-    SAFE_JAM = "safe_jam"
-    UNSAFE_JAM = "unsafe_jam"
-    STACKER_FULL = "stacker_full"
-    CASHBOX_REMOVED = "cashbox_removed"
-    CASHBOX_REPLACED = "cashbox_replaced"
-    FRAUD = "fraud"
-    REPLAY = "replay"  # a tap re-sends the previous sealed POLL reply ahead of the genuine one
-
-
-_FAULT_EVENTS = {
-    Fault.SAFE_JAM: Event.SAFE_JAM,
-    Fault.UNSAFE_JAM: Event.UNSAFE_JAM,
-    Fault.STACKER_FULL: Event.STACKER_FULL,
-    Fault.CASHBOX_REMOVED: Event.CASHBOX_REMOVED,
-    Fault.CASHBOX_REPLACED: Event.CASHBOX_REPLACED,
-}
 
 
 class EsspEmulator(SecureDevice):
@@ -156,8 +137,8 @@ class EsspEmulator(SecureDevice):
         """Arms a fault. Transport faults hit the next `count` replies (only replies to `on`
         when given, e.g. the POLL that carries a credit); device faults queue a poll event."""
         with self._lock:
-            if fault in _FAULT_EVENTS:
-                self._events.append(bytes([_FAULT_EVENTS[fault]]))
+            if fault in FAULT_EVENTS:
+                self._events.append(bytes([FAULT_EVENTS[fault]]))
             elif fault is Fault.FRAUD:
                 self._events.append(bytes([Event.FRAUD, 1]))
             else:
@@ -196,7 +177,7 @@ class EsspEmulator(SecureDevice):
 
     @property
     def cashbox_total_minor(self) -> int:
-        minor = _MINOR_PER_MAJOR.get(self.currency, 100)
+        minor = MINOR_PER_MAJOR.get(self.currency, 100)
         return sum(value * n * minor for value, n in self.cashbox_counts.items())
 
     # --- serving ---
@@ -224,7 +205,7 @@ class EsspEmulator(SecureDevice):
             bad = (crc16(body) ^ 0xA5A5).to_bytes(2, "little")  # stuffed like a real frame
             frame = bytes([STX]) + (body + bad).replace(b"\x7f", b"\x7f\x7f")
         if self._take_fault(Fault.GARBAGE, command):
-            frame = _GARBAGE + frame
+            frame = GARBAGE + frame
         replay = self._take_fault(Fault.REPLAY, command)
         self._pty.write(self._attacker_frames(seq, command, replay) + frame)
         self._remember_sealed(command, reply)
@@ -344,16 +325,7 @@ class EsspEmulator(SecureDevice):
         return self.denominations.index(value_major) + 1 if value_major in self.denominations else 0
 
     def _setup_payload(self) -> bytes:
-        """Standard validator layout; see essp_protocol.parse_setup for the field list."""
-        n = len(self.denominations)
-        country = self.currency.encode("ascii")[:3].ljust(3, b" ")
-        out = bytes([0x00]) + b"0430" + country + (1).to_bytes(3, "big") + bytes([n])
-        out += bytes(min(v, 255) for v in self.denominations) + bytes([2] * n)
-        out += _MINOR_PER_MAJOR.get(self.currency, 100).to_bytes(3, "big")
-        out += bytes([self._protocol])
-        if self._protocol >= 6:
-            out += country * n + b"".join(v.to_bytes(4, "little") for v in self.denominations)
-        return out
+        return setup_payload(self.currency, self.denominations, self._protocol)
 
     # --- persistence ---
 
