@@ -206,7 +206,7 @@ class EsspEmulator(SecureDevice):
             frame = bytes([STX]) + (body + bad).replace(b"\x7f", b"\x7f\x7f")
         if self._take_fault(Fault.GARBAGE, command):
             frame = GARBAGE + frame
-        replay = self._take_fault(Fault.REPLAY, command)
+        replay = command == Command.POLL and self._take_fault(Fault.REPLAY, command)
         self._pty.write(self._attacker_frames(seq, command, replay) + frame)
         self._remember_sealed(command, reply)
 
