@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from kiosk.journeys.screen_model import AmountLine, Choice, ScreenModel, Tone
 from kiosk.technician.cashbox_exchange_screens import cashbox_model
+from kiosk.technician.figures import device_name, figures_line, state_name
 from kiosk.technician.mode import FAULTS, MaintenanceMode, ModeState
 
 OK_MARK, WARN_MARK, FAULT_MARK = "✔", "⚠", "✖"
@@ -80,10 +81,10 @@ def _device_lines(mode: MaintenanceMode, snapshot: Any, zone: ZoneInfo) -> list[
         mark = OK_MARK if device.state.value == "online" else FAULT_MARK
         if device.state.value in ("busy", "offline"):
             mark = WARN_MARK
-        head = f"{mark} {device.device_id}: {device.state.value}"
+        name = device_name(mode.catalog, lang, device.device_id)
+        head = f"{mark} {name}: {state_name(mode.catalog, lang, device.state.value)}"
         lines.append(f"{head} — {device.detail}" if device.detail else head)
-        figures = [f"{k} {v}" for k, v in sorted(device.supplies.items())]
-        figures += [f"{k} {v}" for k, v in sorted(device.counters.items())]
+        figures = figures_line(mode.catalog, lang, device.supplies, device.counters)
         if figures:
             lines.append("    " + ", ".join(figures))
         last = snapshot.last_errors.get(device.device_id)
@@ -91,6 +92,14 @@ def _device_lines(mode: MaintenanceMode, snapshot: Any, zone: ZoneInfo) -> list[
             when = local_time(last.at, zone, "-")
             lines.append("    " + t(lang, "tech_last_error", detail=last.detail, time=when))
     return lines
+
+
+def _reason(mode: MaintenanceMode, reason: str) -> str:
+    """The technician's words for a degraded-service reason (the customer's are gentler)."""
+    message_id = f"tech_reason_{reason}"
+    if message_id in mode.catalog.ids():
+        return mode.catalog.text(mode.lang, message_id)
+    return reason
 
 
 def _dashboard(mode: MaintenanceMode, zone: ZoneInfo) -> ScreenModel:
@@ -103,8 +112,10 @@ def _dashboard(mode: MaintenanceMode, zone: ZoneInfo) -> ScreenModel:
         )
     never = t(lang, "tech_never")
     state = t(lang, f"tech_state_{snap.service_state.value}")
-    faulted = [d.device_id for d in snap.devices if d.state in FAULTS]
-    reasons = ", ".join(snap.degraded_reasons)
+    faulted = [
+        device_name(mode.catalog, lang, d.device_id) for d in snap.devices if d.state in FAULTS
+    ]
+    reasons = ", ".join(_reason(mode, r) for r in snap.degraded_reasons)
     summary = t(lang, "tech_service_state", state=state) + (f" ({reasons})" if reasons else "")
     queue = t(
         lang,

@@ -40,8 +40,8 @@ def test_dashboard_screenshot_with_the_printer_faulted(tmp_path: Path) -> None:
     view.show_screen(model)
     app.processEvents()
     shown = [label.text() for label in view.findChildren(QLabel) if label.text()]
-    assert "✖ printer: hardware_error — cover open" in shown  # the fault, with its mark
-    assert "1 device(s) faulted: printer" in shown  # the error banner
+    assert "✖ Receipt printer: hardware error — cover open" in shown  # the fault, with its mark
+    assert "1 device(s) faulted: Receipt printer" in shown  # the error banner
     assert any(
         text.startswith("    Last error: cover open (2026-11-23 16:15:00)") for text in shown
     )

@@ -49,19 +49,19 @@ def test_dashboard_shows_every_device_queue_core_version_uptime_and_disk(tmp_pat
     board = rig.screen()
     assert board.screen_id == "tech_dashboard" and board.lang == "en"
     text = "\n".join(board.visible_texts())
-    assert "✖ printer: hardware_error — cover open" in text
-    assert "✔ cash: online" in text and "cashbox_notes 3/1000" in text
-    assert "paper cover_open, errors 1, receipts_printed 41" in text
-    assert "cards_read 12, cards_retained 1" in text
+    assert "✖ Receipt printer: hardware error — cover open" in text
+    assert "✔ Note acceptor: online" in text and "notes in cashbox 3/1000" in text
+    assert "paper cover open, errors 1, receipts printed 41" in text
+    assert "cards_read 12, cards retained 1" in text
     assert "Last error: cover open (2026-11-23 16:15:00)" in text  # local time, Asia/Shanghai
-    assert "Service state: degraded (printer_cover_open)" in text
-    assert board.message == "1 device(s) faulted: printer" and board.tone is Tone.ERROR
+    assert "Service state: degraded (printer cover open)" in text
+    assert board.message == "1 device(s) faulted: Receipt printer" and board.tone is Tone.ERROR
     assert board.body[:3] == (
-        "Service state: degraded (printer_cover_open)",
+        "Service state: degraded (printer cover open)",
         "Queue: 2 pending, 0 dead, oldest 0m42s, last sync 2026-11-23 16:15:00",
         "Core system connected · version 0.9.0 · up 0d 03h02m · free disk 12.0 GB",
     )
-    assert board.body[3].startswith("✖ printer")  # the faulted device comes first
+    assert board.body[3].startswith("✖ Receipt printer")  # the faulted device comes first
     assert ("dashboard", "viewed") in whats(rig)
 
 
@@ -73,7 +73,7 @@ def test_dashboard_is_live_on_device_events_and_every_second(tmp_path: Path) -> 
     rig.health.current = snapshot(printer=DeviceState.USER_ERROR)
     rig.event(AcceptorStateChanged("cash", DeviceState.ONLINE))  # any device event re-reads
     assert rig.health.reads == reads + 1
-    assert rig.screen().message == "1 device(s) faulted: printer"
+    assert rig.screen().message == "1 device(s) faulted: Receipt printer"
     rig.health.current = snapshot()
     rig.tick(0.5)
     assert rig.health.reads == reads + 1  # not yet a second
@@ -278,7 +278,7 @@ def test_maintenance_mode_in_the_running_kiosk(tmp_path: Path) -> None:
         while board.busy:  # the first snapshot comes back from the worker
             board = _pump_until(runtime, "tech_dashboard")
         texts = "\n".join(board.body)
-        assert "cash: online" in texts and "printer: online" in texts
+        assert "Note acceptor: online" in texts and "Receipt printer: online" in texts
         _press(runtime, Key.CANCEL, "2", "1")  # the printer's own self-test: a diagnostic page
         result = _pump_until(runtime, "tech_selftest_result")
         assert result.message == "Passed", result
