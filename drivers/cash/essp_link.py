@@ -60,6 +60,15 @@ class EsspLink:
         """True once a key is negotiated: from then on only sealed replies are believed."""
         return self._session is not None
 
+    def change_fixed_key(self, new_key: int, timeout: float = 5.0) -> None:
+        """Provisioning, for a technician moving a validator off its factory key: SET_FIXED_KEY
+        (0x60) goes sealed (a device refuses it in the clear), and the new key is used from the
+        next negotiation on. The site then puts it where `fixed_key_env` points."""
+        if self._fixed_key is None:
+            raise EsspError("the fixed key can only be changed over an encrypted link")
+        self.query(bytes([KeyCommand.SET_FIXED_KEY]) + u64(new_key), timeout)
+        self._fixed_key = new_key
+
     def _sync_and_key(self) -> None:
         """SYNC, then (with a fixed key) a new key: a reset or power cycle lost the old one,
         and a fresh key after every resync also ends any counter disagreement."""

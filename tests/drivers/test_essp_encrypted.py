@@ -208,3 +208,14 @@ def test_the_emulator_drops_a_replayed_sealed_command() -> None:
     finally:
         port.close()
         emulator.stop()
+
+
+def test_a_technician_moves_the_validator_to_a_new_fixed_key(rig: Rig) -> None:
+    new_key = 0x0DDBA11CAFEF00D5
+    rig.driver.change_fixed_key(new_key)
+    assert rig.emulator.fixed_key == new_key
+    before = rig.emulator.key_exchanges
+    rig.driver.reset()
+    settled_after_reset(rig, before)  # negotiated again: both ends now use the new key
+    rig.credit(50)
+    assert rig.driver.health().counters["crypto_errors"] == 0
