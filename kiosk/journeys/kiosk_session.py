@@ -263,7 +263,13 @@ class KioskSession:
             tap_key="enter",
             lang=lang,
             title=t(lang, "attract_title"),
-            body=(t(other, "attract_title"), t(lang, "attract_body"), t(other, "attract_body")),
+            body=(
+                t(other, "attract_title"),
+                t(lang, "attract_body"),
+                t(other, "attract_body"),
+                t(lang, "attract_voice_hint"),  # how voice guidance starts, and where help is
+                t(other, "attract_voice_hint"),
+            ),
             message=" / ".join(n for n in (self._notice(lang), self._notice(other)) if n),
             tone=Tone.WARNING if self._notice(lang) else Tone.INFO,
         )

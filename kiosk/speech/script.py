@@ -19,6 +19,8 @@ from kiosk.speech.numbers import money_words, spell_digits, zh_number
 _AMOUNT_RE = re.compile(r"(-?)(HK\$|\$|€|¥)([0-9][0-9,]*(?:\.[0-9]+)?)")
 _LONG_DIGITS_RE = re.compile(r"\d{5,}")
 _MASKED_CJK = re.compile(r"(?<=[\u3400-\u9fff])[*＊]+(?=[\u3400-\u9fff])")
+# an English sentence: two words of letters or more
+_ENGLISH_LINE = re.compile(r"[A-Za-z]{2,}[ ,.'-]+[A-Za-z]{2,}")
 # a masked card or account number: mask characters (with digits and spaces), then its last digits
 _MASKED_NUMBER = re.compile(r"(?:\b[0-9]+ ?)?[*●•]{2,}[ *●•]*([0-9]{2,4})\b")
 # a run of Chinese (with the masks and marks inside a masked name such as 张*明)
@@ -95,7 +97,10 @@ def screen_script(model: ScreenModel, catalog: Catalog, currency: str = "CNY") -
         return Utterance(text, speakable(says if says is not None else text, lang, currency), lang)
 
     def lines(text: str) -> list[Utterance]:
-        """A Chinese name or address on an English screen is said by the Mandarin voice."""
+        """A Chinese name on an English screen is said by the Mandarin voice, and an English
+        sentence on a Chinese screen (the bilingual attract) by the English voice."""
+        if lang == "zh_CN" and _ENGLISH_LINE.search(text) and not _CJK_RUN.search(text):
+            return [Utterance(text, speakable(text, "en", currency), "en")]
         if lang == "zh_CN" or not _CJK_RUN.search(text):
             return [line(text)]
         parts = [p for p in _CJK_RUN.split(text) if p.strip()]

@@ -17,6 +17,7 @@ from kiosk.journeys.screen_model import ScreenModel
 from kiosk.speech.script import Utterance
 
 CJK = re.compile(r"[\u3400-\u9fff]")
+ENGLISH = re.compile(r"[A-Za-z]{2,}[ ,.'-]+[A-Za-z]{2,}")
 RAW_CODE = re.compile(r"\b[A-Z][A-Z0-9]*_[A-Z0-9_]+\b")  # CARD_EXPIRED, UNKNOWN_ACCOUNT
 PLACEHOLDER = re.compile(r"\{[a-z_]+\}")
 MASK_RUN = re.compile(r"[*●•xX]{3,}")
@@ -94,6 +95,13 @@ def speech_language(
     for utterance in script:
         if utterance.lang == "en" and CJK.search(utterance.says):
             detail = f"the English voice is given Chinese: {utterance.says!r}"
+            yield Finding("speech_language", model.screen_id, detail)
+        elif (
+            utterance.lang == "zh_CN"
+            and ENGLISH.search(utterance.says)
+            and not CJK.search(utterance.says)
+        ):
+            detail = f"the Mandarin voice is given English: {utterance.says!r}"
             yield Finding("speech_language", model.screen_id, detail)
 
 
