@@ -219,3 +219,16 @@ def test_a_technician_moves_the_validator_to_a_new_fixed_key(rig: Rig) -> None:
     settled_after_reset(rig, before)  # negotiated again: both ends now use the new key
     rig.credit(50)
     assert rig.driver.health().counters["crypto_errors"] == 0
+
+
+def test_no_downgrade_a_device_refusing_the_key_exchange_is_never_used_in_the_clear() -> None:
+    emulator = EsspEmulator()  # a plain SSP device (or a tap answering for one): F2 to 0x4A
+    keyed = Rig(emulator)
+    try:
+        with pytest.raises(EsspNak) as caught:
+            keyed.driver.open()
+        assert caught.value.command == KeyCommand.SET_GENERATOR
+        assert caught.value.reply_code == Reply.UNKNOWN
+        assert Command.ENABLE not in emulator.commands_seen
+    finally:
+        emulator.stop()
