@@ -232,3 +232,18 @@ def test_no_downgrade_a_device_refusing_the_key_exchange_is_never_used_in_the_cl
         assert Command.ENABLE not in emulator.commands_seen
     finally:
         emulator.stop()
+
+
+def test_a_counter_out_of_step_ends_in_a_new_key(rig: Rig) -> None:
+    """The device's count jumps (a glitch, or packets an attacker fed it): it drops our sealed
+    commands, the driver's retries run out, and the resync negotiates a fresh key."""
+    before = rig.emulator.key_exchanges
+    with rig.emulator._lock:  # the test reaches into the device: no public knob for this
+        assert rig.emulator._session is not None
+        rig.emulator._session.count += 3
+    rig.wait(lambda: rig.emulator.key_exchanges > before)
+    rig.wait(lambda: rig.driver.health().state is DeviceState.ONLINE)
+    offline = [e for e in rig.of(AcceptorStateChanged) if e.state is DeviceState.OFFLINE]  # type: ignore[attr-defined]
+    assert offline, "the link was lost and resynced, not patched up"
+    assert rig.emulator.replays_ignored >= 1
+    rig.credit(10)
