@@ -20,7 +20,7 @@ from drivers.cash.base import (
     NoteCredited,
     NoteInEscrow,
 )
-from drivers.cash.essp_crypto import HostKeys, KeyCommand, Session, aes_key, u64
+from drivers.cash.essp_crypto import STEX, HostKeys, KeyCommand, Session, aes_key, u64
 from drivers.cash.essp_driver import EsspAcceptor
 from drivers.cash.essp_emulator import EsspEmulator, Fault
 from drivers.cash.essp_link import LINE_FRAUD
@@ -122,7 +122,14 @@ def test_a_wrong_fixed_key_never_gets_a_reply_it_believes() -> None:
 
 
 def test_an_encrypted_note_credit_end_to_end(rig: Rig) -> None:
+    pty = rig.emulator._pty
+    assert pty is not None
+    wire: list[bytes] = []
+    write = pty.write
+    pty.write = lambda data: (wire.append(data), write(data))[1]  # type: ignore[method-assign]
     rig.credit(100)
+    frames = FrameDecoder().feed(b"".join(wire))
+    assert frames and all(f.data[0] == STEX for f in frames), "nothing left the device in clear"
     credited = rig.of(NoteCredited)
     assert credited == [NoteCredited("bna-1", 6, 10000, "CNY")]
     assert rig.emulator.cashbox_counts == {100: 1}
