@@ -19,6 +19,9 @@ from bench.queue_kill import TARGET_STEPS, PhaseReport, render, run_phase
 from core_system.store import Store
 
 pytestmark = pytest.mark.e2e
+# A bound against a hang, not a pace: a round costs a few process starts, which a machine busy
+# with other suites can stretch well past the suite's default 120 s per test.
+LONG = pytest.mark.timeout(900)
 
 ROUNDS = 10  # per mode: 20 rounds in all; every step kind is drawn at least once per 6 rounds
 PAYMENTS = 20
@@ -38,6 +41,7 @@ def _check_clean(report: PhaseReport) -> None:
     assert report.clean, report.problems
 
 
+@LONG
 def test_kiosk_killed_at_every_kind_of_money_step_loses_and_doubles_nothing(
     tmp_path: Path,
 ) -> None:
@@ -49,6 +53,7 @@ def test_kiosk_killed_at_every_kind_of_money_step_loses_and_doubles_nothing(
     assert report.core_kills == 0
 
 
+@LONG
 def test_kiosk_and_core_killed_together_the_restarted_core_knows_what_it_booked(
     tmp_path: Path,
 ) -> None:
@@ -60,6 +65,7 @@ def test_kiosk_and_core_killed_together_the_restarted_core_knows_what_it_booked(
     assert report.core_kills == ROUNDS
 
 
+@LONG
 def test_a_core_that_forgets_its_bookings_is_caught_as_duplicates(tmp_path: Path) -> None:
     report = run_phase(
         tmp_path,
