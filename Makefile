@@ -29,12 +29,14 @@ format: setup
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
-# Benchmarks are run one at a time; each prints its baseline and ratio (docs/benchmarks.md).
+# One table (figure, value, baseline, ratio, goal, met) from the benches that expose their
+# figures, then the benches that print their own report (docs/benchmarks.md).
 bench: setup
-	$(PY) -m bench.speech --runs 20
-	$(PY) -m bench.printer --runs 20
-	$(PY) -m bench.cash
-	$(PY) -m bench.queue
+	$(PY) -m pip install -q -e '.[dev,bench]'
+	$(PY) -m bench.table
+	$(PY) -m bench.ui
+	$(PY) -m bench.technician
+	$(PY) -m bench.card_swipe
 
 clean:
 	rm -rf demo-out build dist .pytest_cache

@@ -8,6 +8,7 @@ all a single-process reference core needs and avoids SQLite upgrade deadlocks.
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import threading
@@ -26,15 +27,12 @@ from sqlalchemy import (
     Integer,
     String,
     UniqueConstraint,
-    bindparam,
     create_engine,
     event,
     func,
-    insert,
     select,
-    update,
 )
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
@@ -264,20 +262,22 @@ class Store:
         self, txns: Sequence[ValidTxn], received_at: datetime
     ) -> list[TxnResult]:
         naive = received_at.astimezone(UTC).replace(tzinfo=None)
-        table = TransactionRow.__table__
+        stamp: Any = naive if not self._sqlite else naive.isoformat(" ", "microseconds")
         with self._write_lock, self._sessions.begin() as s:
             conn = s.connection()
             held: dict[str, tuple[str, str | None]] = {}  # txn_id -> (content_hash, core_ref)
             wanted = list(dict.fromkeys(t.txn_id for t in txns))
+            mark = _mark(conn)
             for first in range(0, len(wanted), _IN_CHUNK):
-                for txn_id, content_hash, core_ref in conn.execute(
-                    select(table.c.txn_id, table.c.content_hash, table.c.core_ref).where(
-                        table.c.txn_id.in_(wanted[first : first + _IN_CHUNK])
-                    )
+                chunk = tuple(wanted[first : first + _IN_CHUNK])
+                for txn_id, content_hash, core_ref in conn.exec_driver_sql(
+                    "SELECT txn_id, content_hash, core_ref FROM transactions"
+                    f" WHERE txn_id IN ({', '.join([mark] * len(chunk))})",
+                    chunk,
                 ):
                     held[txn_id] = (content_hash, core_ref)
             results: list[TxnResult | None] = []
-            new_rows: list[dict[str, Any]] = []
+            new_rows: list[tuple[Any, ...]] = []
             new_at: dict[str, tuple[str, int]] = {}  # txn_id -> (content_hash, its row index)
             waiting: list[tuple[int, int]] = []  # (result index, row index): core_ref to come
             for txn in txns:
@@ -303,27 +303,14 @@ class Store:
                 new_at[txn.txn_id] = (txn.content_hash, len(new_rows))
                 waiting.append((len(results), len(new_rows)))
                 results.append(None)
-                new_rows.append(_txn_row(txn, naive))
+                new_rows.append(_txn_row(txn, stamp))
             if new_rows:
                 s.flush()  # bills paid by this batch, before the rows that paid them
-                ids = [
-                    row_id
-                    for (row_id,) in conn.execute(
-                        insert(table).returning(table.c.id, sort_by_parameter_order=True),
-                        new_rows,
-                    )
-                ]
-                refs = [f"CR{row_id:010d}" for row_id in ids]
-                conn.execute(
-                    update(table)
-                    .where(table.c.id == bindparam("row_id"))
-                    .values(core_ref=bindparam("ref")),
-                    [{"row_id": i, "ref": r} for i, r in zip(ids, refs, strict=True)],
-                )
+                refs = _insert_rows(conn, new_rows)
                 for result_index, row_index in waiting:
                     status = "accepted" if results[result_index] is None else "duplicate"
-                    txn_id = new_rows[row_index]["txn_id"]
-                    results[result_index] = TxnResult(txn_id, status, refs[row_index])
+                    txn_id = new_rows[row_index][0]
+                    results[result_index] = TxnResult(txn_id, status, refs[txn_id])
             if self._request_log:  # in the booking's transaction: no booking without its row
                 for txn, result in zip(txns, results, strict=True):
                     if result is not None and result.status in (reqlog.ACCEPTED, reqlog.DUPLICATE):
@@ -476,6 +463,58 @@ class Store:
 _IN_CHUNK = 500  # txn_ids per IN (...) look-up: well under SQLite's bound-parameter limit
 
 
+_INSERT_COLUMNS = (
+    "id",
+    "core_ref",
+    "txn_id",
+    "kiosk_id",
+    "seq",
+    "type",
+    "amount",
+    "currency",
+    "tender",
+    "details",
+    "created_at",
+    "business_date",
+    "content_hash",
+    "received_at",
+)
+
+
+def _mark(conn: Connection) -> str:
+    return "?" if conn.dialect.paramstyle == "qmark" else "%s"
+
+
+def _new_ids(conn: Connection, count: int) -> list[int]:
+    """Row ids for `count` new rows, taken before the insert so each row is inserted with its
+    core_ref ("CR" + the id in ten digits): on SQLite max(rowid) + 1 (one core process per
+    SQLite file, whose lock serialises the writers; an id taken meanwhile would fail the insert
+    on the primary key), on PostgreSQL the id column's own sequence (safe across processes)."""
+    if conn.dialect.name == "postgresql":
+        rows = conn.exec_driver_sql(
+            "SELECT nextval(pg_get_serial_sequence('transactions', 'id'))"
+            " FROM generate_series(1, %s)",
+            (count,),
+        )
+        return [int(r[0]) for r in rows]
+    last = conn.exec_driver_sql("SELECT coalesce(max(id), 0) FROM transactions").scalar()
+    return list(range(int(last or 0) + 1, int(last or 0) + 1 + count))
+
+
+def _insert_rows(conn: Connection, rows: list[tuple[Any, ...]]) -> dict[str, str]:
+    """Inserts the batch's new rows (`_txn_row` tuples) with their ids and core_refs in one
+    executemany of a prepared statement; returns txn_id -> core_ref."""
+    mark = _mark(conn)
+    ids = _new_ids(conn, len(rows))
+    refs = [f"CR{row_id:010d}" for row_id in ids]
+    conn.exec_driver_sql(
+        f"INSERT INTO transactions ({', '.join(_INSERT_COLUMNS)})"
+        f" VALUES ({', '.join([mark] * len(_INSERT_COLUMNS))})",
+        [(row_id, ref, *row) for row_id, ref, row in zip(ids, refs, rows, strict=True)],
+    )
+    return {row[0]: ref for ref, row in zip(refs, rows, strict=True)}
+
+
 def _answer_held(txn: ValidTxn, content_hash: str, core_ref: str | None) -> TxnResult:
     """The answer for a txn_id already held: duplicate of the same content, else a conflict."""
     if content_hash == txn.content_hash:
@@ -488,21 +527,24 @@ def _answer_held(txn: ValidTxn, content_hash: str, core_ref: str | None) -> TxnR
     )
 
 
-def _txn_row(txn: ValidTxn, received_at: datetime) -> dict[str, Any]:
-    return {
-        "txn_id": txn.txn_id,
-        "kiosk_id": txn.kiosk_id,
-        "seq": txn.seq,
-        "type": txn.type,
-        "amount": str(txn.amount.amount),
-        "currency": txn.amount.currency,
-        "tender": txn.tender,
-        "details": txn.details,
-        "created_at": txn.created_at,
-        "business_date": txn.business_date,
-        "content_hash": txn.content_hash,
-        "received_at": received_at,
-    }
+def _txn_row(txn: ValidTxn, received_at: Any) -> tuple[Any, ...]:
+    """The row in _INSERT_COLUMNS order after id and core_ref, stored as the ORM stores it:
+    JSON text by json.dumps (SQLAlchemy's JSON default), received_at naive UTC (as SQLite
+    DATETIME text there)."""
+    return (
+        txn.txn_id,
+        txn.kiosk_id,
+        txn.seq,
+        txn.type,
+        str(txn.amount.amount),
+        txn.amount.currency,
+        json.dumps(txn.tender),
+        json.dumps(txn.details),
+        txn.created_at,
+        txn.business_date,
+        txn.content_hash,
+        received_at,
+    )
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

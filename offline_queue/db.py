@@ -14,14 +14,18 @@ import contextlib
 import shutil
 import sqlite3
 import tempfile
+import threading
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
 from kiosk.errors import KioskError
+
+T = TypeVar("T")
 
 BUSY_TIMEOUT_MS = 5000
 SIDE_FILES = ("-wal", "-shm", "-journal")  # SQLite's own companions of a database file
@@ -185,3 +189,32 @@ def connect_raw(path: Path) -> sqlite3.Connection:
     )
     _sqlite_pragmas(conn, None)
     return conn
+
+
+class CachedReads:
+    """Reads the UI thread repeats every tick, answered from memory while the database has not
+    changed: each thread keeps one read connection of its own, and SQLite's `PRAGMA
+    data_version` (it changes when any other connection commits to the file) says whether a
+    remembered answer still holds. One PRAGMA instead of the queries while the kiosk idles."""
+
+    def __init__(self, path: Path) -> None:
+        self._path = path
+        self._local = threading.local()
+
+    def read(self, key: str, compute: Callable[[sqlite3.Cursor], T]) -> T:
+        local = self._local
+        conn: sqlite3.Connection | None = getattr(local, "conn", None)
+        if conn is None:
+            conn = local.conn = connect_raw(self._path)
+            local.memo = {}
+        cur = conn.cursor()
+        try:
+            version = cur.execute("PRAGMA data_version").fetchone()[0]
+            known = local.memo.get(key)
+            if known is not None and known[0] == version:
+                return known[1]  # type: ignore[no-any-return]
+            value = compute(cur)
+        finally:
+            cur.close()
+        local.memo[key] = (version, value)
+        return value

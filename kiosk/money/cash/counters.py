@@ -18,6 +18,8 @@ the same denomination rule as the journal walk. `install` recounts from the jour
 from __future__ import annotations
 
 import json
+import threading
+import weakref
 from collections import Counter
 from dataclasses import dataclass, field
 from enum import Enum
@@ -29,6 +31,7 @@ from sqlalchemy.orm import Session
 from kiosk.money.amount import Money
 from kiosk.money.journal import JournalEntry, JournalRecord
 from kiosk.money.ledger import Ledger
+from offline_queue.db import CachedReads, sqlite_file
 
 STACKED_KINDS = ("note_stacked", "note_stacked_unassigned")
 COIN_KINDS = ("coin_credited", "coin_credited_unassigned")  # kiosk/money/cash/coin_service.py
@@ -169,31 +172,54 @@ def check_counters(engine: Engine, currency: str) -> bool:
     return kept is None or kept == _scanned(engine, currency)
 
 
+_READERS: weakref.WeakKeyDictionary[Engine, CachedReads] = weakref.WeakKeyDictionary()
+_READERS_LOCK = threading.Lock()
+
+
+def _reader(engine: Engine) -> CachedReads | None:
+    path = sqlite_file(engine)
+    if path is None:
+        return None
+    with _READERS_LOCK:
+        reader = _READERS.get(engine)
+        if reader is None:
+            reader = _READERS[engine] = CachedReads(path)
+        return reader
+
+
 def _kept(engine: Engine, currency: str) -> tuple[dict[str, int], dict[str, int]] | None:
     if engine.dialect.name != "sqlite":
         return None
-    # A raw autocommit read: no BEGIN IMMEDIATE, the UI never queues behind a writer.
-    raw = engine.raw_connection()
+
+    def read(cur: Any) -> tuple[dict[str, int], dict[str, int]]:
+        boxes: dict[str, Counter[str]] = {"notes": Counter(), "coins": Counter()}
+        for box, value, amount, n in cur.execute(_READ).fetchall():
+            data = {"value": json.loads(value), "amount": json.loads(amount)}
+            boxes[box][_denomination_of(data, currency)] += int(n)
+        return (
+            {k: n for k, n in boxes["notes"].items() if n},
+            {k: n for k, n in boxes["coins"].items() if n},
+        )
+
+    reader = _reader(engine)
     try:
-        cur = raw.cursor()
-        try:
-            rows = cur.execute(_READ).fetchall()
-        except Exception as exc:  # a journal made before the counters: count it instead
-            if "no such table" in str(exc):
-                return None
-            raise
-        finally:
-            cur.close()
-    finally:
-        raw.close()
-    boxes: dict[str, Counter[str]] = {"notes": Counter(), "coins": Counter()}
-    for box, value, amount, n in rows:
-        data = {"value": json.loads(value), "amount": json.loads(amount)}
-        boxes[box][_denomination_of(data, currency)] += int(n)
-    return (
-        {k: n for k, n in boxes["notes"].items() if n},
-        {k: n for k, n in boxes["coins"].items() if n},
-    )
+        if reader is not None:  # answered from memory while the journal has not changed
+            notes, coins = reader.read(f"cashbox:{currency}", read)
+        else:  # a raw autocommit read: no BEGIN IMMEDIATE, never behind a writer
+            raw = engine.raw_connection()
+            try:
+                cur = raw.cursor()
+                try:
+                    notes, coins = read(cur)
+                finally:
+                    cur.close()
+            finally:
+                raw.close()
+    except Exception as exc:  # a journal made before the counters: count it instead
+        if "no such table" in str(exc):
+            return None
+        raise
+    return dict(notes), dict(coins)  # copies: the remembered answer stays as read
 
 
 def _scanned(engine: Engine, currency: str) -> tuple[dict[str, int], dict[str, int]]:
