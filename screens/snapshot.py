@@ -20,6 +20,7 @@ from PySide6.QtWidgets import QApplication
 
 from kiosk.events import Key
 from kiosk.journeys.screen_model import ScreenModel
+from screens import refguard
 from screens.screen_view import ScreenView, flush_deleted
 from screens.theme import Theme
 
@@ -94,6 +95,7 @@ def render_png(
         raise RuntimeError("render_png needs a QApplication: call ensure_app() and keep it")
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    refguard.top_up()  # PySide6 6.12 on Python 3.11 drops references to None (refguard.py)
     view = _view(theme, size)
     view.show_screen(model)
     app.processEvents()  # layout requests, deferred shows

@@ -17,6 +17,7 @@ from PySide6.QtGui import QCloseEvent, QKeyEvent
 from PySide6.QtWidgets import QMainWindow, QStackedWidget, QWidget
 
 from kiosk.events import Key
+from screens import refguard
 from screens.controller import KioskController
 from screens.keymap import key_for
 from screens.screen_view import ScreenView
@@ -97,6 +98,7 @@ class KioskWindow(QMainWindow):
         self._controller.press(key)
 
     def _pump(self) -> None:
+        refguard.top_up()  # PySide6 6.12 on Python 3.11 drops references to None (refguard.py)
         model = self._controller.pump()
         wanted = self._themes[1] if self._controller.large_text else self._themes[0]
         if wanted is not self.view.theme:
