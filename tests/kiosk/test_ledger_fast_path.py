@@ -219,3 +219,28 @@ def test_cashbox_counters_are_recounted_at_start_up(tmp_path: Path) -> None:
     restarted, _ = _books(tmp_path / "k.db", clock)
     assert counters.cashbox_counts_sql(restarted._engine, CNY).notes == {"100.00": 3}
     assert counters.check_counters(restarted._engine, CNY)
+
+
+def test_remembered_reads_see_a_commit_by_any_other_connection(tmp_path: Path) -> None:
+    """status() and the cashbox level are answered from memory only while PRAGMA data_version
+    says the file is unchanged: a commit by another connection (here a bare sqlite3 one, as a
+    tool or another process would make) is seen at the next read."""
+    clock = FakeClock()
+    ledger, outbox = _books(tmp_path / "k.db", clock)
+    engine = ledger._engine
+    ledger.record("s", "note_stacked", {"value": {"amount": "100.00", "currency": CNY}})
+    _pay(ledger, 1)
+    assert counters.cashbox_counts_sql(engine, CNY).notes == {"100.00": 1}
+    assert outbox.status().pending == 1
+    assert outbox.status().pending == 1  # remembered
+    with sqlite3.connect(tmp_path / "k.db") as conn:
+        conn.execute("UPDATE outbox_items SET state = 'dead', last_error = 'X: y'")
+        conn.execute(
+            "INSERT INTO cashbox_counts (box, value, amount, n) VALUES"
+            ' (\'notes\', \'{"amount":"50.00","currency":"CNY"}\', \'null\', 2)'
+        )
+    status = outbox.status()
+    assert (status.pending, status.dead, status.last_error) == (0, 1, "X: y")
+    assert counters.cashbox_counts_sql(engine, CNY).notes == {"100.00": 1, "50.00": 2}
+    ledger.record("s", "note_stacked", {"value": {"amount": "100.00", "currency": CNY}})
+    assert counters.cashbox_counts_sql(engine, CNY).notes == {"100.00": 2, "50.00": 2}
