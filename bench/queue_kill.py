@@ -46,7 +46,8 @@ from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
-from sqlalchemy import create_engine, inspect, select
+from sqlalchemy import Engine, create_engine, inspect, select
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from bench import kill_steps
@@ -396,7 +397,7 @@ def audit(report: PhaseReport, kiosk_db: str, core_db: str, kiosk_id: str) -> No
             states = Counter(str(i.state.value) for i in s.scalars(select(OutboxItem)))
     finally:
         kiosk.dispose()
-    core = create_engine(core_db)
+    core = _core_engine(core_db)
     try:
         logged = request_log.read(core, kiosk_id)
         with Session(core) as s:
@@ -440,6 +441,14 @@ def audit(report: PhaseReport, kiosk_db: str, core_db: str, kiosk_id: str) -> No
         problems.append("the core's seq numbers for this kiosk are not 1..N")
     if states.get(OutboxState.ACCEPTED.value, 0) != len(journal) or len(states) > 1:
         problems.append(f"outbox not all accepted after the drain: {dict(states)}")
+
+
+def _core_engine(url: str) -> Engine:
+    """The core's database as the Store opens it (`postgresql://` means psycopg 3)."""
+    parsed = make_url(url)
+    if parsed.drivername in ("postgresql", "postgres"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return create_engine(parsed)
 
 
 # -- baseline -------------------------------------------------------------------------------------
