@@ -39,6 +39,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import textwrap
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -93,6 +94,7 @@ class PhaseReport:
     duplicate_answers: int = 0  # re-sends the core recognised (request log)
     core_kills: int = 0
     kills_by_step: dict[str, int] = field(default_factory=dict)
+    schedule: list[str] = field(default_factory=list)  # each round's drawn step, in order
     journal_total: str = "0"
     core_total: str = "0"
     outbox: dict[str, int] = field(default_factory=dict)
@@ -267,6 +269,7 @@ def run_phase(
                 core = CoreProcess(core_db, kiosk_id, token, workdir, core_module)
             new = targets[number] - journaled(kiosk_db)
             target = choose_target(rng, steps[number], new)
+            report.schedule.append(str(target))
             life = KioskLife(
                 kiosk_db,
                 core.url,
@@ -501,6 +504,14 @@ def render(reports: Sequence[PhaseReport], baseline_s: float | None) -> tuple[in
     for r in reports:
         by_step = ", ".join(f"{k} {v}" for k, v in r.kills_by_step.items())
         lines.append(f"  {r.mode} kills by step: {by_step}")
+    for r in reports:  # the seeded draw, round by round: a failure can be replayed from it
+        drawn = " ".join(f"{n}:{t}" for n, t in enumerate(r.schedule, 1))
+        lines += textwrap.wrap(
+            f"{r.mode} steps drawn (seed {r.seed}): {drawn}",
+            width=100,
+            initial_indent="  ",
+            subsequent_indent="    ",
+        )
     if baseline_s is not None and reports:
         payments = reports[0].payments_asked
         lines.append(
