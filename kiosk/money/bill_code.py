@@ -37,7 +37,10 @@ _FIELDS = re.compile(
 _FORMAT_TAG = re.compile(r"BP[0-9]+/")  # a bill code of this family, maybe another version
 # ISO 7064 works on digits; letters take their IBAN / ISO 11649 values (A=10 .. Z=35) and the
 # format's two punctuation characters the next two, so every character of the text is covered.
-_VALUES = {c: str(i) for i, c in enumerate("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ-/")}
+# Every character is exactly two digits (0 -> 00, A -> 10, / -> 37): a character changed for
+# another then shifts nothing, so MOD 97 catches every single substitution and every swap of
+# neighbours (a one-digit 0 beside two-digit letters would let "A" -> "0" slip through).
+_VALUES = {c: f"{i:02d}" for i, c in enumerate("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ-/")}
 
 
 class BillCodeError(KioskError):
@@ -87,13 +90,18 @@ class BillCode:
         return f"{body}{SEPARATOR}{check_digits(body)}"
 
 
-def check_digits(body: str) -> str:
-    """ISO 7064 MOD 97-10: the two digits that make `body` + digits ≡ 1 (mod 97)."""
+def mod97_10(digits: str) -> str:
+    """ISO 7064 MOD 97-10 over a string of digits: the two check digits that make the number
+    followed by them ≡ 1 (mod 97)."""
     remainder = 0
-    for char in body + "00":
-        for digit in _VALUES[char]:
-            remainder = (remainder * 10 + int(digit)) % 97
+    for digit in digits + "00":
+        remainder = (remainder * 10 + int(digit)) % 97
     return f"{98 - remainder:02d}"
+
+
+def check_digits(body: str) -> str:
+    """MOD 97-10 over `body` with every character as its two-digit value."""
+    return mod97_10("".join(_VALUES[char] for char in body))
 
 
 def parse(text: str) -> BillCode:

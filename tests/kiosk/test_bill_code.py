@@ -11,7 +11,7 @@ from core_system.seed import DEMO_BILLERS, bill_code, demo_bill_codes
 from kiosk.money import bill_code as bc
 from kiosk.money.bill_code import BillCode, BillCodeError
 
-SGCC_CODE = "BP1/SGCC/1234567890/12550/B-SGCC-2026-10-0001/56"
+SGCC_CODE = "BP1/SGCC/1234567890/12550/B-SGCC-2026-10-0001/04"
 CHARS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ-/"
 
 codes = st.builds(
@@ -47,10 +47,11 @@ def test_every_demo_bill_reads_back_as_itself() -> None:
 
 def test_check_digits_are_iso_7064_mod_97_10() -> None:
     # The ISO 7064 example for the pure MOD 97-10 system: 794 -> check digits 44.
-    assert bc.check_digits("794") == "44"
+    assert bc.mod97_10("794") == "44"
     # The whole text, read as one number (letters and punctuation by their values), is 1 mod 97.
-    digits = "".join(str(CHARS.index(c)) for c in SGCC_CODE.replace("/56", "") + "/")
-    assert int(digits[:-2] + "56") % 97 == 1
+    body, check = SGCC_CODE.rsplit("/", 1)
+    digits = "".join(f"{CHARS.index(c):02d}" for c in body)  # every character two digits
+    assert int(digits + check) % 97 == 1
 
 
 @pytest.mark.parametrize(
@@ -59,7 +60,7 @@ def test_check_digits_are_iso_7064_mod_97_10() -> None:
         ("", "BILL_CODE_UNREADABLE"),
         ("   \r\n", "BILL_CODE_UNREADABLE"),
         ("BP1/SGCC/1234567890/12550/B-SGCC-2026-10-0001/5", "BILL_CODE_UNREADABLE"),
-        ("BP1/SGCC/12345A7890/12550/B-SGCC-2026-10-0001/56", "BILL_CODE_UNREADABLE"),
+        ("BP1/SGCC/12345A7890/12550/B-SGCC-2026-10-0001/04", "BILL_CODE_UNREADABLE"),
         ("BP1/SGCC/1234567890/012550/B-SGCC-2026-10-0001/56", "BILL_CODE_UNREADABLE"),
         ("BP1/SGCC/1234567890/12550/56", "BILL_CODE_UNREADABLE"),
         ("BP1/SGCC/1234567890/12550/B-SGCC\x00/56", "BILL_CODE_UNREADABLE"),

@@ -20,7 +20,7 @@ from kiosk.journeys.screen_model import Tone
 from kiosk.money.bill_code import BillCode
 from tests.kiosk.journey_fixtures import BILL, Rig, make_rig
 
-CODE = "BP1/SGCC/1234567890/12550/B-SGCC-2026-10-0001/56"
+CODE = "BP1/SGCC/1234567890/12550/B-SGCC-2026-10-0001/04"
 CATALOG = load_catalog()
 
 
