@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 from kiosk.clock import Clock
 from kiosk.money import journal
 from kiosk.money.amount import Money
+from kiosk.money.cash import counter_table
 from kiosk.money.journal import JournalBase, JournalEntry, JournalRecord
 from offline_queue.db import connect_raw, sqlite_file
 from offline_queue.outbox import Outbox
@@ -93,10 +94,8 @@ class Ledger:
 
     def create_schema(self) -> None:
         """Creates the journal's tables; at start-up the cashbox counters are recounted."""
-        from kiosk.money.cash import counters  # cash accounting builds on the ledger
-
         JournalBase.metadata.create_all(self._engine)
-        counters.install(self._engine)
+        counter_table.install(self._engine)
 
     def record(
         self,
