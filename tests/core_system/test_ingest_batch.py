@@ -10,15 +10,18 @@ import shutil
 import sqlite3
 import tempfile
 import uuid
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from core_system.store import Store, TxnResult
 from core_system.validation import ValidTxn, validate_transaction
+from tests.core_system.pg_server import PgServer, start_pg
 
 NOW = datetime(2026, 11, 20, 8, 30, tzinfo=UTC)
 BILL = "B-SGCC-2026-10-0001"  # 125.50 due, SGCC 1234567890 (core_system/seed.py)
@@ -62,8 +65,35 @@ def _rows(path: Path) -> list[tuple[Any, ...]]:
     return txns + bills
 
 
-def test_a_batch_answers_each_item(tmp_path: Path) -> None:
-    store = _store(tmp_path / "core.db")
+@pytest.fixture(scope="module")
+def pg() -> Iterator[PgServer]:
+    try:
+        server = start_pg()
+    except FileNotFoundError as exc:
+        pytest.skip(str(exc))
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    if request.param == "sqlite":
+        made = _store(tmp_path / "core.db")
+    else:
+        import psycopg
+
+        server: PgServer = request.getfixturevalue("pg")
+        name = f"core_{uuid.uuid4().hex[:12]}"
+        with psycopg.connect(server.url, autocommit=True) as conn:
+            conn.execute(f"CREATE DATABASE {name}")
+        made = Store(server.url.rsplit("/", 1)[0] + "/" + name)
+        made.create_schema()
+        made.seed_demo()
+    yield made
+    made.close()
+
+
+def test_a_batch_answers_each_item(store: Store) -> None:
     held = str(uuid.uuid4())
     assert store.record(_txn(held, 1, "topup"), NOW).status == "accepted"
     first, second = str(uuid.uuid4()), str(uuid.uuid4())
@@ -99,7 +129,22 @@ def test_a_batch_answers_each_item(tmp_path: Path) -> None:
     assert store.bill_status(BILL) == "paid"
     assert store.transaction_count(second) == 1
     assert store.record_batch([], NOW) == []
-    store.close()
+
+
+def test_duplicates_are_found_batch_after_batch(store: Store) -> None:
+    """Past psycopg's prepare threshold (5 runs) too: every batch resends the previous one."""
+    previous: list[ValidTxn] = []
+    seq = 0
+    for _ in range(9):
+        fresh = []
+        for _ in range(20):
+            seq += 1
+            fresh.append(_txn(str(uuid.uuid4()), seq, "topup"))
+        results = store.record_batch(previous + fresh, NOW)
+        assert [r.status for r in results] == ["duplicate"] * len(previous) + ["accepted"] * 20
+        refs = [r.core_ref for r in results]
+        assert len(set(refs)) == len(refs)
+        previous = fresh
 
 
 KINDS = st.sampled_from(["topup", "other_amount", "pay_bill", "bad_bill", "wrong_amount"])
