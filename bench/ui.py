@@ -108,6 +108,7 @@ def leak(sessions: int, every: int, display: str | None) -> None:
         f"(b) {sessions} sessions of {screens} screens each (after 1 warm-up session); "
         f"windowed on {rows['windowed']['platform']}"
     )
+    print(f"    growth: RSS end - after session 0; per 1k sess.: slope from session {every} on")
     print(
         f"{'':16}{'ms/screen':>10}{'vs bare':>9}{'RSS MiB':>9}{'growth':>9}"
         f"{'per 1k sess.':>13}{'widgets':>9}{'->':>7}{'None/screen':>12}{'True/screen':>12}"
@@ -120,7 +121,9 @@ def leak(sessions: int, every: int, display: str | None) -> None:
             row["samples"][0],
             row["samples"][-1],
         )
-        per_k = (rss1 - rss0) / max(1, s1 - s0) * 1000
+        # the slope after the first sample: pages kept and caches filled by then
+        s_late, rss_late = row["samples"][min(1, len(row["samples"]) - 1)][:2]
+        per_k = (rss1 - rss_late) / max(1, s1 - s_late) * 1000
         shown = max(1, (s1 - s0) * screens)
         print(
             f"{path:<16}{ms:10.2f}{_ratio(ms, base):>9}{rss1:9.1f}{rss1 - rss0:+9.1f}"
