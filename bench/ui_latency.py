@@ -36,7 +36,7 @@ from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QFont, QKeyEvent
 from PySide6.QtWidgets import QApplication, QLabel, QVBoxLayout, QWidget
 
-from bench.ui_probe import hold_refs, painted_window
+from bench.ui_probe import exit_now, hold_refs, painted_window
 from kiosk.events import Key
 from kiosk.journeys.screen_model import ScreenModel
 from screens.theme import standard
@@ -280,6 +280,7 @@ def main() -> None:
             env.stop()
     json.dump(result, sys.stdout)
     sys.stdout.write("\n")
+    exit_now()
 
 
 if __name__ == "__main__":

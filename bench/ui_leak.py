@@ -37,7 +37,7 @@ from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QFont, QKeyEvent
 from PySide6.QtWidgets import QApplication, QLabel, QVBoxLayout, QWidget
 
-from bench.ui_probe import hold_refs, painted_window, rss_mb
+from bench.ui_probe import exit_now, hold_refs, painted_window, rss_mb
 from kiosk.events import Key
 from kiosk.journeys.screen_model import ScreenModel
 from screens.snapshot import ensure_app, render_png
@@ -240,7 +240,7 @@ def main() -> None:
     hold_refs()
     if args.capture:
         print(json.dumps({"models": capture(args.capture)}))
-        return
+        exit_now()
     models = pickle.loads(args.models.read_bytes())
     app = ensure_app()
     font = QFont()
@@ -257,6 +257,7 @@ def main() -> None:
     result |= {"path": args.path, "platform": QApplication.platformName(), "screens": len(models)}
     json.dump(result, sys.stdout)
     sys.stdout.write("\n")
+    exit_now()
 
 
 if __name__ == "__main__":
