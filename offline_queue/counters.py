@@ -3,10 +3,11 @@
 `Outbox.status()` is read on the UI thread (the services menu asks whether the core is taking
 money) and by the health snapshot; counting every row there cost 48 ms at 100k rows (issue 18).
 The counts live in `outbox_counts` (one row per state) and are changed by triggers on
-`outbox_items` INSERT / UPDATE OF state / DELETE, i.e. inside the very statement that changes a
-row, whoever runs it (the worker, the CLI, a technician's sqlite3 shell): a rolled-back
-transaction rolls its counts back too, so they cannot drift. `rebuild` recounts from the rows at
-start-up (`Outbox.create_schema`) and `check` compares them with a fresh count.
+`outbox_items` INSERT / UPDATE OF state / DELETE (the last success, in `outbox_marks`, when an
+item is accepted), i.e. inside the very statement that changes a row, whoever runs it (the
+worker, the CLI, a technician's sqlite3 shell): a rolled-back transaction rolls its counts back
+too, so they cannot drift. `install` recounts from the rows at start-up
+(`Outbox.create_schema`) and `check` compares them with a fresh count.
 
 The table is created by the same `create_all` that creates `outbox_items` (after_create), or by
 `install` for a database made before the counters existed; until then `status()` counts rows.
@@ -25,22 +26,33 @@ STATES = tuple(s.value for s in OutboxState)
 
 _DDL = (
     "CREATE TABLE IF NOT EXISTS outbox_counts (state VARCHAR(16) PRIMARY KEY, n INTEGER NOT NULL)",
+    # every state has its row from the start (seeded below), so a trigger only adds/subtracts
     """CREATE TRIGGER IF NOT EXISTS outbox_counts_ins AFTER INSERT ON outbox_items BEGIN
-         INSERT OR IGNORE INTO outbox_counts (state, n) VALUES (NEW.state, 0);
          UPDATE outbox_counts SET n = n + 1 WHERE state = NEW.state;
        END""",
     """CREATE TRIGGER IF NOT EXISTS outbox_counts_upd AFTER UPDATE OF state ON outbox_items
        WHEN OLD.state IS NOT NEW.state BEGIN
-         INSERT OR IGNORE INTO outbox_counts (state, n) VALUES (NEW.state, 0);
          UPDATE outbox_counts SET n = n - 1 WHERE state = OLD.state;
          UPDATE outbox_counts SET n = n + 1 WHERE state = NEW.state;
        END""",
     """CREATE TRIGGER IF NOT EXISTS outbox_counts_del AFTER DELETE ON outbox_items BEGIN
          UPDATE outbox_counts SET n = n - 1 WHERE state = OLD.state;
        END""",
-    # status(): the oldest waiting item, the newest error, the last success - index look-ups
+    # the last success: kept when an item is accepted, not indexed on every enqueue
+    "CREATE TABLE IF NOT EXISTS outbox_marks (name VARCHAR(32) PRIMARY KEY, at DATETIME)",
+    """CREATE TRIGGER IF NOT EXISTS outbox_marks_acc AFTER UPDATE OF accepted_at ON outbox_items
+       WHEN NEW.accepted_at IS NOT NULL BEGIN
+         UPDATE outbox_marks SET at = NEW.accepted_at
+           WHERE name = 'last_success' AND (at IS NULL OR at < NEW.accepted_at);
+       END""",
+    """CREATE TRIGGER IF NOT EXISTS outbox_marks_ins AFTER INSERT ON outbox_items
+       WHEN NEW.accepted_at IS NOT NULL BEGIN
+         UPDATE outbox_marks SET at = NEW.accepted_at
+           WHERE name = 'last_success' AND (at IS NULL OR at < NEW.accepted_at);
+       END""",
+    "DROP INDEX IF EXISTS ix_outbox_accepted_at",  # made by a first version of the counters
+    # status(): the oldest waiting item and the newest error are index look-ups
     "CREATE INDEX IF NOT EXISTS ix_outbox_state_created ON outbox_items (state, created_at)",
-    "CREATE INDEX IF NOT EXISTS ix_outbox_accepted_at ON outbox_items (accepted_at)",
     "CREATE INDEX IF NOT EXISTS ix_outbox_errors ON outbox_items (updated_at, seq) "
     "WHERE state != 'accepted' AND last_error IS NOT NULL",
 )
@@ -48,6 +60,10 @@ _DDL = (
 _RECOUNT = (
     "DELETE FROM outbox_counts",
     "INSERT INTO outbox_counts (state, n) SELECT state, count(*) FROM outbox_items GROUP BY state",
+    "INSERT OR IGNORE INTO outbox_counts (state, n) VALUES "
+    + ", ".join(f"('{state}', 0)" for state in STATES),
+    "DELETE FROM outbox_marks",
+    "INSERT INTO outbox_marks (name, at) SELECT 'last_success', max(accepted_at) FROM outbox_items",
 )
 
 
@@ -61,6 +77,9 @@ def _create(conn: Connection) -> None:
     conn.exec_driver_sql(
         "INSERT OR IGNORE INTO outbox_counts (state, n) VALUES "
         + ", ".join(f"('{state}', 0)" for state in STATES)
+    )
+    conn.exec_driver_sql(
+        "INSERT OR IGNORE INTO outbox_marks (name, at) VALUES ('last_success', NULL)"
     )
 
 

@@ -44,6 +44,8 @@ _BUMP_SEQ = (
 )
 _FIRST_SEQ = insert(_SEQ)
 _INSERT_ITEM = insert(OutboxItem.__table__)
+# json.dumps(payload, ensure_ascii=False, sort_keys=True), the encoder built once
+_PAYLOAD = json.JSONEncoder(ensure_ascii=False, sort_keys=True)
 # The same three statements for a DB-API sqlite3 cursor (Ledger's fast path, enqueue_raw).
 _RAW_BUMP_SEQ = (
     "UPDATE outbox_seq SET last_seq = last_seq + 1 WHERE kiosk_id = ? RETURNING last_seq"
@@ -100,7 +102,7 @@ _STATUS_REST = (
     " (SELECT last_error FROM outbox_items"
     "   WHERE state != 'accepted' AND last_error IS NOT NULL"
     "   ORDER BY updated_at DESC, seq DESC LIMIT 1),"
-    " (SELECT max(accepted_at) FROM outbox_items)"
+    " (SELECT at FROM outbox_marks WHERE name = 'last_success')"
 )
 
 
@@ -232,7 +234,7 @@ class Outbox:
                 txn_id,
                 seq,
                 type,
-                json.dumps(payload, ensure_ascii=False, sort_keys=True),
+                _PAYLOAD.encode(payload),
                 OutboxState.PENDING.value,
                 now,
                 _stored(created_at),

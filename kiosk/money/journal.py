@@ -49,10 +49,15 @@ class JournalRecord:
     data: dict[str, Any]
 
 
+# Built once: json.dumps with non-default options makes a new encoder per call. Same output.
+_MATERIAL = json.JSONEncoder(ensure_ascii=False)
+_DATA = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
 def entry_hash(
     prev_hash: str, at: str, session_id: str, txn_id: str | None, kind: str, data: str
 ) -> str:
-    material = json.dumps([prev_hash, at, session_id, txn_id, kind, data], ensure_ascii=False)
+    material = _MATERIAL.encode([prev_hash, at, session_id, txn_id, kind, data])
     return hashlib.sha256(material.encode("utf-8")).hexdigest()
 
 
@@ -145,7 +150,7 @@ def append_fast(
 ) -> Head:
     """`append` on a DB-API cursor inside the caller's transaction, chained onto `head`
     (the hash, the row and the seal are exactly append's); returns the new head."""
-    payload = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    payload = _DATA.encode(data)
     stamp = at.isoformat()
     digest = entry_hash(head.hash, stamp, session_id, txn_id, kind, payload)
     cursor.execute(_INSERT_SQL, (stamp, session_id, txn_id, kind, payload, head.hash, digest))
