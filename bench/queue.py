@@ -14,7 +14,7 @@ contender (run 1 of each, then run 2 of each, ...), medians of the runs:
       commit_money     Ledger.commit_money: journal entry (hash chain, keyed seal) + outbox item
                        (seq, payload) in one transaction, WAL + synchronous=FULL
       persist-queue    SQLiteAckQueue.put, auto_commit, WAL, synchronous=FULL set explicitly on
-                       its connections (its default is FULL too; said here so it is not guessed)
+                       its connections, as the kiosk's engine sets them
       outbox.enqueue   Outbox.enqueue in its own Session transaction (shown, no goal)
 (b) Core ingest of --ingest pre-validated transactions in batches of --batch (one DB
     transaction per batch): Store.record_batch (duplicate look-up by txn_id, bill rules, insert,
