@@ -56,8 +56,8 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from core_system.server import CoreServer
-from core_system.store import Store, TxnResult
-from core_system.validation import ValidationError, ValidTxn, validate_transaction
+from core_system.store import Store
+from core_system.validation import ValidTxn, validate_transaction
 from kiosk.clock import SystemClock
 from kiosk.money.amount import Money
 from kiosk.money.cash import counters as cash_counters
@@ -345,34 +345,6 @@ def raw_executemany_pg(url: str, items: int, batch: int) -> float:
 # -- (c) drain ---------------------------------------------------------------------------------
 
 
-class BatchingCore(CoreServer):
-    """Bench-only: POST /v1/transactions with the request's items handed to
-    Store.record_batch (validation, ownership and card holds as CoreServer._one does them).
-    What core_system/server.py `_transactions` needs to do for (c) to reach its goal."""
-
-    def _transactions(self, kiosk_id: str, body: Any) -> tuple[int, Any]:
-        items = body.get("transactions") if isinstance(body, dict) else None
-        if not isinstance(items, list):
-            return super()._transactions(kiosk_id, body)  # the same 400 answers
-        answers: list[TxnResult | None] = []
-        valid: list[tuple[int, ValidTxn]] = []
-        for raw in items:
-            try:
-                txn = validate_transaction(raw, kiosk_id)
-                self._check_ownership(kiosk_id, txn)
-            except ValidationError:
-                answers.append(self._one(kiosk_id, raw))  # the per-item rejection
-                continue
-            valid.append((len(answers), txn))
-            answers.append(None)
-        results = self._store.record_batch([t for _, t in valid], self._clock.now())
-        for (index, txn), result in zip(valid, results, strict=True):
-            if result.status == "accepted":
-                self._cards.apply_transaction(txn.type, txn.txn_id, txn.details)
-            answers[index] = result
-        return 200, {"results": [a.wire() for a in answers if a is not None]}
-
-
 def _backlog(dir_: Path, items: int) -> tuple[Any, Outbox]:
     engine = make_engine(f"sqlite:///{_db(dir_, 'backlog')}")
     outbox = Outbox(engine, "bench", SystemClock())
@@ -639,13 +611,7 @@ def figures(
                 )
 
         say(f"(c) drain {backlog} over loopback HTTP, batch {batch}, {drain_runs} runs ...")
-        drains = _interleaved(
-            {
-                "stock": lambda: drain(d, backlog, batch),
-                "batching": lambda: drain(d, backlog, batch, BatchingCore),
-            },
-            drain_runs,
-        )
+        drains = _interleaved({"stock": lambda: drain(d, backlog, batch)}, drain_runs)
         out.append(
             Figure(
                 f"drain {backlog // 1000}k backlog end to end, batch {batch}",
@@ -655,17 +621,6 @@ def figures(
                 sqlite_rates["raw"],
                 ">= 3000/s",
                 drains["stock"] >= 3000,
-            )
-        )
-        out.append(
-            Figure(
-                "  same, server -> record_batch (bench-only route)",
-                drains["batching"],
-                "txn/s",
-                "raw executemany, same rows",
-                sqlite_rates["raw"],
-                ">= 3000/s",
-                drains["batching"] >= 3000,
             )
         )
     return out

@@ -224,7 +224,25 @@ class CoreServer:
             raise ApiError(400, "VALIDATION_FAILED", 'body must be {"transactions": [...]}')
         if len(items) > MAX_BATCH:
             raise ApiError(400, "BATCH_TOO_LARGE", f"at most {MAX_BATCH} transactions per batch")
-        return 200, {"results": [self._one(kiosk_id, raw).wire() for raw in items]}
+        # One transaction for the request's valid items, a verdict per item (Store.record_batch:
+        # the same rules, idempotency and request log as one by one, one commit instead of N).
+        answers: list[TxnResult | None] = []
+        valid: list[tuple[int, ValidTxn]] = []
+        for raw in items:
+            try:
+                txn = validate_transaction(raw, kiosk_id)
+                self._check_ownership(kiosk_id, txn)
+            except ValidationError:
+                answers.append(self._one(kiosk_id, raw))  # the per-item rejection, as before
+                continue
+            valid.append((len(answers), txn))
+            answers.append(None)
+        results = self._store.record_batch([t for _, t in valid], self._clock.now())
+        for (index, txn), result in zip(valid, results, strict=True):
+            if result.status == "accepted":  # card holds: captured or released once (cards.py)
+                self._cards.apply_transaction(txn.type, txn.txn_id, txn.details)
+            answers[index] = result
+        return 200, {"results": [a.wire() for a in answers if a is not None]}
 
     def _one(self, kiosk_id: str, raw: Any) -> TxnResult:
         try:
