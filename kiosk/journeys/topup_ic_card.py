@@ -38,6 +38,7 @@ from kiosk.journeys.topup_ic_card_setup import RechargeSetup, cash_opened, tende
 from kiosk.journeys.topup_ic_card_states import CUSTOMER_STEPS, RechargeState, Step
 
 MAX_WRITE_ATTEMPTS = 3
+REREAD_S = 1.0  # waiting for a card: a read that found none is asked again this often
 __all__ = ["IcCardRechargeJourney", "RechargeState"]
 
 
@@ -52,6 +53,7 @@ class IcCardRechargeJourney:
         self._new_session()
 
     def _new_session(self) -> None:
+        self._reread_at: float | None = None
         self.session = s = states.RechargeSession()
         factor, lang = (lambda: self.timeout_factor), (lambda: self.lang)
         self.steps = states.recharge_steps(self.clock, factor)
@@ -106,6 +108,9 @@ class IcCardRechargeJourney:
     def tick(self) -> None:
         for step in list(self.printing):
             step.tick()
+        reread = self._reread_at
+        if reread is not None and self.step is Step.WAIT_CARD and self.clock.monotonic() >= reread:
+            self._read()  # a card already in the slot is found even if no insert event comes
         self.steps.tick(self._on_timeout)
 
     def _on_key(self, key: Key) -> None:
@@ -133,6 +138,7 @@ class IcCardRechargeJourney:
         self._read()
 
     def _read(self) -> None:
+        self._reread_at = None
         self.session.request = str(uuid.uuid4())
         self.setup.card.read(self.session.request)
 
@@ -143,7 +149,9 @@ class IcCardRechargeJourney:
                 self._give_up(s.job, event.error or "card unreadable")
             elif settle_only and step is Step.WAIT_CARD:
                 self.steps.go(Step.CLOSED)
-            return  # WAIT_CARD: no card yet; CardInserted reads again
+            elif step is Step.WAIT_CARD:  # no card yet, or the reader was busy: ask again soon
+                self._reread_at = self.clock.monotonic() + REREAD_S
+            return  # WAIT_CARD: CardInserted (or the re-read) reads again
         if step is Step.VERIFYING and s.job is not None:
             self._verify(s.job, event.state)
         elif step is Step.WAIT_CARD:

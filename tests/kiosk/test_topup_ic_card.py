@@ -359,3 +359,21 @@ def test_the_insert_screen_counts_down_before_the_timeout_longer_in_voice_mode(
     journey.clock.advance(timeouts.warning)  # type: ignore[attr-defined]
     journey.tick()
     assert journey.state is RechargeState.CLOSED
+
+
+def test_a_card_already_in_the_slot_is_found_when_the_first_read_came_back_empty(
+    tmp_path: Path,
+) -> None:
+    """A read answered 'no card' (the reader busy with another session) is asked again: the
+    customer whose card is already in the slot is not left waiting for an insert that never
+    comes."""
+    card = EmulatedStoredValueCard(CARD_ID, KEY, balance_minor=500)
+    journey, _, _, _ = make(tmp_path, card)
+    port = journey.setup.card
+    port.present = False  # type: ignore[attr-defined]
+    journey.start()
+    assert journey.state is RechargeState.WAIT_CARD
+    port.present = True  # type: ignore[attr-defined]  # it was there all along
+    journey.clock.advance(1.5)  # type: ignore[attr-defined]
+    journey.tick()
+    assert journey.state is RechargeState.INSERT_CASH
