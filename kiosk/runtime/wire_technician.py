@@ -19,6 +19,7 @@ from kiosk.runtime.adapters import SyncAdapter
 from kiosk.runtime.config import KioskConfig
 from kiosk.runtime.registry import BuiltDevice, DeviceContext, DeviceRegistry
 from kiosk.runtime.wire_money import Books, CoreLinks, core_http, core_reachable
+from kiosk.speech.health import VoiceGuidanceHealth
 from kiosk.speech.select import EngineChoice
 from kiosk.technician.health import HealthMonitor, ServiceBoard
 from kiosk.technician.mode_wiring import TechnicianWiring, build_technician
@@ -61,6 +62,10 @@ def wire_technician(
             "card_reader": card.station.reader if card is not None else None,
             "card_stripe": card.station.stripe if card is not None else None,
             "headphone": headphone.device if headphone is not None else None,
+            # voice guidance is offered where there is a jack: silent audio is a fault
+            "speech": VoiceGuidanceHealth("" if speech.available else speech.reason or "none")
+            if headphone is not None
+            else None,
         },
         outbox=books.outbox,
         engine=books.engine,
