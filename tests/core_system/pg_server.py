@@ -61,11 +61,13 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start_pg() -> PgServer:
+def start_pg(*, durable: bool = False, dir_: Path | None = None) -> PgServer:
+    """`durable`: as in production (fsync, full page writes: the defaults), for benchmarks;
+    the tests' server skips both for speed. Raises FileNotFoundError without the binaries."""
     initdb, postgres = find_bin("initdb"), find_bin("postgres")
     if initdb is None or postgres is None:
         raise FileNotFoundError("PostgreSQL server binaries (initdb, postgres) not installed")
-    root = Path(tempfile.mkdtemp(prefix="kiosk-pg-"))
+    root = Path(tempfile.mkdtemp(prefix="kiosk-pg-", dir=dir_))
     as_user: list[str] = []
     if os.geteuid() == 0:
         user = pwd.getpwnam("postgres")
@@ -74,7 +76,7 @@ def start_pg() -> PgServer:
     data = root / "data"
     subprocess.run(
         [*as_user, initdb, "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8"]
-        + ["--no-locale", "--no-sync"],
+        + ["--no-locale", *([] if durable else ["--no-sync"])],
         check=True,
         capture_output=True,
         timeout=120,
@@ -82,7 +84,8 @@ def start_pg() -> PgServer:
     port = _free_port()
     process = subprocess.Popen(
         [*as_user, postgres, "-D", str(data), "-p", str(port), "-h", "127.0.0.1"]
-        + ["-k", str(root), "-c", "fsync=off", "-c", "full_page_writes=off"],
+        + ["-k", str(root)]
+        + ([] if durable else ["-c", "fsync=off", "-c", "full_page_writes=off"]),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
